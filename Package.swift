@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+//
+// vtop-rollout: staged, plan-driven rollouts for clusters run by planetscale/vitess-operator.
+// The target split follows docs/architecture.md: a pure core (VitessModel, RolloutPlan) and an I/O
+// shell (CCurl, the executable). Dependencies point down only.
+import PackageDescription
+
+let package = Package(
+    name: "vtop-rollout",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vtop-rollout", targets: ["vtop-rollout"]),
+        .library(name: "RolloutPlan", targets: ["RolloutPlan"]),
+        .library(name: "VitessModel", targets: ["VitessModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        // System library over libcurl (Debian: libcurl4-openssl-dev). shim.h gives typed wrappers
+        // because curl_easy_setopt is variadic and cannot be called from Swift directly.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Pure: operator kinds, annotation and label keys, names and UIDs, key ranges.
+        .target(name: "VitessModel"),
+        // Pure: YAML plan -> Plan with source locations, diagnostics, static validation, schema.
+        .target(
+            name: "RolloutPlan",
+            dependencies: ["VitessModel", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "vtop-rollout",
+            dependencies: [
+                "RolloutPlan",
+                "VitessModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
+        .testTarget(name: "VitessModelTests", dependencies: ["VitessModel"]),
+        .testTarget(
+            name: "RolloutPlanTests",
+            dependencies: ["RolloutPlan"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["vtop-rollout"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
