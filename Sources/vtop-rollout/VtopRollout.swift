@@ -7,7 +7,11 @@ struct VtopRollout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vtop-rollout",
         abstract: "Staged, plan-driven rollouts for Vitess clusters run by the Vitess operator.",
+        discussion: """
+            Exit codes: 0 done, 1 failed, 2 invalid plan or input, 3 waiting at an approval gate,
+            4 paused after a failed check, 5 interrupted, 6 lock held by another run, 64 bad flags.
+            """,
         version: ToolVersion.current,
-        subcommands: []
+        subcommands: [PlanCommand.self]
     )
 }
