@@ -42,11 +42,8 @@ let package = Package(
         ),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "VitessModelTests", dependencies: ["VitessModel"]),
-        .testTarget(
-            name: "RolloutPlanTests",
-            dependencies: ["RolloutPlan"],
-            resources: [.copy("Fixtures")]
-        ),
+        // Fixtures are read from the source tree (#filePath), so they need no resource bundle.
+        .testTarget(name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout"]),
     ],
     swiftLanguageModes: [.v6]

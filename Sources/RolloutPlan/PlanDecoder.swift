@@ -692,9 +692,10 @@ struct PlanDecoder {
         }
         let afterScheme = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
         if afterScheme.count < 3 || afterScheme[2].isEmpty { return "it names no host" }
-        if url.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) { return "it contains white space" }
         var rest = Substring(url)
+        var literal = ""
         while let open = rest.firstRange(of: "{{") {
+            literal += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].firstRange(of: "}}") else { return "a '{{' placeholder is not closed" }
             let name = rest[open.upperBound..<close.lowerBound].trimmingSpaces
             if !PlanKeys.urlPlaceholders.contains(name) {
@@ -705,6 +706,8 @@ struct PlanDecoder {
             }
             rest = rest[close.upperBound...]
         }
+        literal += rest
+        if literal.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" }) { return "it contains white space" }
         return nil
     }
 

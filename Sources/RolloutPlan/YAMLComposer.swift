@@ -131,7 +131,7 @@ private struct EventComposer {
                 }
             }
         }
-        if documents == 0 || (root?.isNull ?? false) && diagnostics.isEmpty {
+        if (documents == 0 || (root?.isNull ?? false)) && diagnostics.isEmpty {
             return .init(root: nil, diagnostics: [.emptyDocument()])
         }
         return .init(root: diagnostics.contains { $0.severity == .error && isFatal($0.id) } ? nil : root,
