@@ -24,7 +24,8 @@ if ! command -v pkg-config >/dev/null; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config >/dev/null
 fi
 
-if command -v python3 >/dev/null && ! python3 -c 'import jsonschema' 2>/dev/null; then
-    echo "install-deps: installing the jsonschema Python package (used by the schema test)" >&2
-    python3 -m pip install --quiet 'jsonschema>=4.18' || echo "install-deps: jsonschema unavailable; the schema test will be skipped" >&2
+if command -v python3 >/dev/null && ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    echo "install-deps: installing jsonschema and PyYAML for Python (used by the schema test)" >&2
+    python3 -m pip install --quiet 'jsonschema>=4.18' 'PyYAML>=6' \
+        || echo "install-deps: jsonschema/PyYAML unavailable; the Python schema check will be skipped" >&2
 fi

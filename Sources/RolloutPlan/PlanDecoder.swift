@@ -217,13 +217,38 @@ struct PlanDecoder {
             firstByName[stage.name] = stage.position
             stages.append(stage)
         }
-        checkDependencies(stages, path: path, allNames: items.compactMap { stageName(of: $0.node) })
+        checkDependencies(items.map { StageHeader($0.node, path: $0.path) }, path: path)
         return stages
     }
 
-    private func stageName(of node: YAMLNode) -> String? {
-        guard case .mapping(let pairs) = node.content else { return nil }
-        return pairs.first { $0.name == "name" }?.value.scalar?.text
+    /// A stage's name and dependencies, read leniently from any stage item, so dependency errors
+    /// are reported even for stages whose other fields are broken. Type errors in these fields are
+    /// reported by the full decode, not here.
+    private struct StageHeader {
+        let name: String?
+        let dependsOn: [Located<String>]?
+        let position: SourcePosition
+        let path: FieldPath
+
+        init(_ node: YAMLNode, path: FieldPath) {
+            self.position = node.position
+            self.path = path
+            guard case .mapping(let pairs) = node.content else {
+                name = nil
+                dependsOn = nil
+                return
+            }
+            name = pairs.first { $0.name == "name" }?.value.scalar?.text
+            switch pairs.first(where: { $0.name == "dependsOn" })?.value {
+            case nil: dependsOn = nil
+            case let value?:
+                if case .sequence(let items) = value.content {
+                    dependsOn = items.compactMap { item in item.scalar.map { Located($0.text, at: item.position) } }
+                } else {
+                    dependsOn = value.scalar.map { [Located($0.text, at: value.position)] } ?? []
+                }
+            }
+        }
     }
 
     private mutating func stage(_ node: YAMLNode, path: FieldPath, defaults: StageDefaults) -> Stage? {
@@ -750,52 +775,54 @@ struct PlanDecoder {
 
     // MARK: - Dependencies
 
-    private mutating func checkDependencies(_ stages: [Stage], path: FieldPath, allNames: [String]) {
-        let index = Dictionary(stages.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        var edges: [[Int]] = Array(repeating: [], count: stages.count)
-        for (i, stage) in stages.enumerated() {
-            guard let deps = stage.dependsOn else {
+    private mutating func checkDependencies(_ headers: [StageHeader], path: FieldPath) {
+        var index: [String: Int] = [:]
+        for (i, header) in headers.enumerated() {
+            if let name = header.name, index[name] == nil { index[name] = i }
+        }
+        let known = index.keys.sorted()
+        var edges: [[Int]] = Array(repeating: [], count: headers.count)
+        for (i, header) in headers.enumerated() {
+            guard let deps = header.dependsOn else {
                 if i > 0 { edges[i] = [i - 1] }
                 continue
             }
             for dep in deps {
                 if let j = index[dep.value] {
                     edges[i].append(j)
-                } else if !allNames.contains(dep.value) {
-                    reader.report(.unknownDependency(dep.value, at: dep.position,
-                                                     path: path.index(i).key("dependsOn"), stages: Array(index.keys).sorted()))
+                } else {
+                    reader.report(.unknownDependency(dep.value, at: dep.position, path: header.path.key("dependsOn"),
+                                                     stages: known))
                 }
             }
         }
-        // Iterative three-colour DFS; report each cycle once, at its earliest stage.
-        var colour = Array(repeating: 0, count: stages.count)
+        // Iterative three-colour DFS; each cycle is reported once, at its earliest stage.
+        var colour = Array(repeating: 0, count: headers.count)
         var reported = Set<Int>()
-        for start in stages.indices where colour[start] == 0 {
+        for start in headers.indices where colour[start] == 0 {
             var stack: [(node: Int, next: Int)] = [(start, 0)]
             colour[start] = 1
             while let top = stack.last {
-                if top.next < edges[top.node].count {
-                    stack[stack.count - 1].next += 1
-                    let target = edges[top.node][top.next]
-                    if colour[target] == 0 {
-                        colour[target] = 1
-                        stack.append((target, 0))
-                    } else if colour[target] == 1 {
-                        let members = stack.map(\.node).drop { $0 != target }
-                        let first = members.min()!
-                        if reported.isDisjoint(with: members) {
-                            reported.formUnion(members)
-                            // Rotate so the cycle starts at the earliest stage, then close it.
-                            let ordered = Array(members)
-                            let k = ordered.firstIndex(of: first)!
-                            let cycle = (Array(ordered[k...]) + Array(ordered[..<k]) + [first]).map { stages[$0].name }
-                            reader.report(.dependencyCycle(cycle, at: stages[first].position,
-                                                           path: path.index(first).key("dependsOn")))
-                        }
-                    }
-                } else {
+                guard top.next < edges[top.node].count else {
                     colour[top.node] = 2
                     stack.removeLast()
+                    continue
+                }
+                stack[stack.count - 1].next += 1
+                let target = edges[top.node][top.next]
+                if colour[target] == 0 {
+                    colour[target] = 1
+                    stack.append((target, 0))
+                } else if colour[target] == 1 {
+                    // The stack from `target` up is the cycle, in "depends on" order.
+                    let members = Array(stack.map(\.node).drop { $0 != target })
+                    guard reported.isDisjoint(with: members), let first = members.min(),
+                        let k = members.firstIndex(of: first)
+                    else { continue }
+                    reported.formUnion(members)
+                    let cycle = (Array(members[k...]) + Array(members[..<k]) + [first]).map { headers[$0].name ?? "?" }
+                    reader.report(.dependencyCycle(cycle, at: headers[first].position,
+                                                   path: headers[first].path.key("dependsOn")))
                 }
             }
         }

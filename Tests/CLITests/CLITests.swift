@@ -1,5 +1,146 @@
+import Foundation
 import Testing
 
-@Suite struct CLIPlaceholder {
-    @Test func nothingYet() { #expect(Bool(true)) }
+/// Runs the built `vtop-rollout` binary as a user would and checks exit codes and output.
+@Suite struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The binary sits next to the test bundle in SwiftPM's build directory.
+    static var binary: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("vtop-rollout")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/debug/vtop-rollout")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a large output cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static var examplePlans: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("plans").path)) ?? [])
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { "plans/\($0)" }
+    }
+
+    @Test func versionPrintsTheToolVersion() throws {
+        let run = try Self.run(["--version"])
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix("0."))
+    }
+
+    @Test func everyExamplePlanValidatesOffline() throws {
+        let plans = Self.examplePlans
+        try #require(plans.count >= 5)
+        let run = try Self.run(["plan", "validate", "--offline", "--strict"] + plans)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.components(separatedBy: ": valid (0 errors, 0 warnings)").count == plans.count + 1)
+    }
+
+    /// Writes a plan to a fresh temporary file and returns its path.
+    static func temporaryPlan(_ text: String, name: String = "plan.yaml") throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtop-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent(name)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    static let header = "apiVersion: vtop-rollout/v1\nkind: RolloutPlan\nmetadata: {name: t}\nspec:\n  cluster: example\n"
+
+    @Test func invalidPlanExitsTwoWithLocatedDiagnostics() throws {
+        let file = try Self.temporaryPlan(Self.header + "  stages:\n    - name: a\n      release: tablets\n      selct: {}\n")
+        let run = try Self.run(["plan", "validate", "--offline", file])
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("plan.yaml:9:7: error[plan.unknown-key]: unknown key 'selct' in a release stage"))
+        #expect(run.stdout.contains("(did you mean 'select'?)"))
+        #expect(run.stdout.contains("\n 9 |       selct: {}\n   |       ^\n"))
+        #expect(run.stdout.hasSuffix("plan.yaml: invalid (1 error, 0 warnings)\n"))
+    }
+
+    @Test func warningsPassUnlessStrict() throws {
+        let file = try Self.temporaryPlan(Self.header + "  stages: [{name: a, release: tablets, select: {cell: [z1, z1]}}]\n")
+        let lenient = try Self.run(["plan", "validate", "--offline", file])
+        #expect(lenient.status == 0)
+        #expect(lenient.stdout.contains("warning[plan.duplicate-value]"))
+        let strict = try Self.run(["plan", "validate", "--offline", "--strict", file])
+        #expect(strict.status == 2)
+    }
+
+    @Test func jsonOutputIsMachineReadable() throws {
+        let cycle = try Self.temporaryPlan(
+            Self.header + "  stages:\n    - {name: a, release: tablets, dependsOn: b}\n    - {name: b, release: cells, dependsOn: a}\n")
+        let run = try Self.run(["plan", "validate", "--offline", "-o", "json", cycle, "plans/per-cell-waves.yaml"])
+        #expect(run.status == 2)
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let report = try #require(object)
+        #expect(report["errors"] as? Int == 1)
+        let files = try #require(report["files"] as? [[String: Any]])
+        #expect(files.map { $0["valid"] as? Bool } == [false, true])
+        #expect(files.map { $0["plan"] as? String } == [nil, "per-cell-waves"])
+        let first = try #require((files[0]["diagnostics"] as? [[String: Any]])?.first)
+        #expect(first["id"] as? String == "plan.dependency-cycle")
+        #expect(first["message"] as? String == "stage dependencies form a cycle: a -> b -> a")
+        #expect(first["line"] as? Int == 7)
+        #expect(first["column"] as? Int == 7)
+    }
+
+    @Test func missingFileIsAnInputError() throws {
+        let run = try Self.run(["plan", "validate", "--offline", "plans/does-not-exist.yaml"])
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("error[input.unreadable]: cannot open 'plans/does-not-exist.yaml': it does not exist"))
+    }
+
+    @Test func liveValidationSaysItIsNotAvailableYet() throws {
+        let run = try Self.run(["plan", "validate", "plans/per-cell-waves.yaml"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--offline"))
+    }
+
+    @Test func schemaCommandPrintsTheCheckedInSchema() throws {
+        let run = try Self.run(["plan", "schema"])
+        #expect(run.status == 0)
+        let file = try String(contentsOf: Self.root.appendingPathComponent("schemas/rollout-plan.schema.json"),
+                              encoding: .utf8)
+        #expect(run.stdout == file)
+    }
+
+    @Test func noColorWhenNotATerminalOrWhenAsked() throws {
+        let file = try Self.temporaryPlan(Self.header.replacingOccurrences(of: "RolloutPlan", with: "Plan")
+            + "  stages: [{name: a, release: tablets}]\n")
+        let run = try Self.run(["plan", "validate", "--offline", file], environment: ["NO_COLOR": "1"])
+        #expect(!run.stdout.contains("\u{1B}["))
+        let flagged = try Self.run(["plan", "validate", "--offline", "--no-color", file])
+        #expect(!flagged.stdout.contains("\u{1B}["))
+    }
+
+    @Test func helpListsThePlanCommands() throws {
+        let run = try Self.run(["plan", "--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("validate") && run.stdout.contains("schema"))
+    }
 }
