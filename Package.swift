@@ -43,7 +43,8 @@ let package = Package(
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "VitessModelTests", dependencies: ["VitessModel"]),
         // Fixtures are read from the source tree (#filePath), so they need no resource bundle.
-        .testTarget(name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
+        .testTarget(
+            name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout"]),
     ],
     swiftLanguageModes: [.v6]

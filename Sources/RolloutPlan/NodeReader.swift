@@ -24,8 +24,10 @@ struct NodeReader {
     mutating func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
 
     /// Checks that `node` is a mapping with only `allowed` keys. Unknown keys are reported with a suggestion.
-    mutating func fields(_ node: YAMLNode, path: FieldPath, context: String, allowed: [String],
-                         hints: [String: String] = [:]) -> Fields? {
+    mutating func fields(
+        _ node: YAMLNode, path: FieldPath, context: String, allowed: [String],
+        hints: [String: String] = [:]
+    ) -> Fields? {
         guard case .mapping(let pairs) = node.content else {
             report(.wrongType(expected: "a mapping", found: node, path: path))
             return nil
@@ -35,8 +37,10 @@ struct NodeReader {
             if allowed.contains(pair.name) {
                 known[pair.name] = pair
             } else {
-                report(.unknownKey(pair.name, in: context, at: pair.key.position, path: path.key(pair.name),
-                                   allowed: allowed, hint: hints[pair.name]))
+                report(
+                    .unknownKey(
+                        pair.name, in: context, at: pair.key.position, path: path.key(pair.name),
+                        allowed: allowed, hint: hints[pair.name]))
             }
         }
         return Fields(node: node, path: path, pairs: known)
@@ -64,8 +68,10 @@ struct NodeReader {
             report(.wrongType(expected: "a string", found: node, path: path))
             return nil
         default:
-            report(.wrongType(expected: "a string", found: node, path: path,
-                              hint: "quote it to use it as text: \"\(scalar.text)\""))
+            report(
+                .wrongType(
+                    expected: "a string", found: node, path: path,
+                    hint: "quote it to use it as text: \"\(scalar.text)\""))
             return nil
         }
     }
@@ -95,7 +101,8 @@ struct NodeReader {
     /// A boolean; YAML 1.1 words such as `yes` get a hint.
     mutating func bool(_ node: YAMLNode, path: FieldPath) -> Bool? {
         if let scalar = node.scalar, case .bool(let value) = scalar.resolved(tag: node.tag) { return value }
-        let hint = ["yes", "no", "on", "off", "y", "n"].contains(node.scalar?.text.lowercased() ?? "")
+        let hint =
+            ["yes", "no", "on", "off", "y", "n"].contains(node.scalar?.text.lowercased() ?? "")
             ? "write true or false" : nil
         report(.wrongType(expected: "true or false", found: node, path: path, hint: hint))
         return nil
@@ -116,8 +123,10 @@ struct NodeReader {
         }
         let resolved = scalar.resolved(tag: node.tag)
         if case .int(let seconds) = resolved {
-            report(.invalidDuration(scalar.text, at: node.position, path: path,
-                                    reason: "'\(scalar.text)' has no unit; did you mean '\(seconds)s'?"))
+            report(
+                .invalidDuration(
+                    scalar.text, at: node.position, path: path,
+                    reason: "'\(scalar.text)' has no unit; did you mean '\(seconds)s'?"))
             return nil
         }
         guard case .string(let text) = resolved, let duration = PlanDuration(parsing: text) else {
@@ -129,8 +138,10 @@ struct NodeReader {
             return nil
         }
         if duration > PlanDuration.maximum {
-            report(.invalidDuration(text, at: node.position, path: path,
-                                    reason: "'\(text)' is longer than the 30-day maximum"))
+            report(
+                .invalidDuration(
+                    text, at: node.position, path: path,
+                    reason: "'\(text)' is longer than the 30-day maximum"))
             return nil
         }
         return duration
@@ -142,8 +153,10 @@ struct NodeReader {
     ) -> E? where E.RawValue == String {
         guard let text = string(node, path: path) else { return nil }
         if let value = E(rawValue: text.value) { return value }
-        report(.unknownValue(text.value, for: what, at: node.position, path: path,
-                             allowed: E.allCases.map(\.rawValue), hints: hints))
+        report(
+            .unknownValue(
+                text.value, for: what, at: node.position, path: path,
+                allowed: E.allCases.map(\.rawValue), hints: hints))
         return nil
     }
 

@@ -57,9 +57,10 @@ struct PlanDecoder {
                 dnsLabel($0, what: "namespace", path: path.key("namespace"))
             }
         }
-        let requireFullCoverage = spec["requireFullCoverage"].flatMap {
-            reader.bool($0, path: path.key("requireFullCoverage"))
-        } ?? false
+        let requireFullCoverage =
+            spec["requireFullCoverage"].flatMap {
+                reader.bool($0, path: path.key("requireFullCoverage"))
+            } ?? false
         let expectations = spec["expect"].map { self.expectations($0, path: path.key("expect")) } ?? []
         let defaults = spec["defaults"].map { self.defaults($0, path: path.key("defaults")) } ?? .standard
         let estimates = spec["estimates"].map { self.estimates($0, path: path.key("estimates")) } ?? .standard
@@ -111,8 +112,9 @@ struct PlanDecoder {
             result.timeout = value
         }
         if let f = fields["onFailure"],
-            let value = reader.enumValue(f, path: path.key("onFailure"), what: "failure policy", FailurePolicy.self,
-                                         hints: ["rollback": "pause", "revert": "pause", "stop": "abort"])
+            let value = reader.enumValue(
+                f, path: path.key("onFailure"), what: "failure policy", FailurePolicy.self,
+                hints: ["rollback": "pause", "revert": "pause", "stop": "abort"])
         {
             result.onFailure = value
         }
@@ -146,12 +148,15 @@ struct PlanDecoder {
         guard let items = reader.sequence(node, path: path) else { return [] }
         var result: [Expectation] = []
         for (item, itemPath) in items {
-            guard let fields = reader.fields(item, path: itemPath, context: "an expect guard",
-                                             allowed: PlanKeys.expectation)
+            guard
+                let fields = reader.fields(
+                    item, path: itemPath, context: "an expect guard",
+                    allowed: PlanKeys.expectation)
             else { continue }
             let target = fields["kind"].flatMap {
-                reader.enumValue($0, path: itemPath.key("kind"), what: "expect kind", ReleaseTarget.self,
-                                 hints: Self.targetHints)
+                reader.enumValue(
+                    $0, path: itemPath.key("kind"), what: "expect kind", ReleaseTarget.self,
+                    hints: Self.targetHints)
             }
             if !fields.has("kind") {
                 reader.report(.missingKey("kind", in: "an expect guard", at: item.position, path: itemPath))
@@ -169,13 +174,17 @@ struct PlanDecoder {
                 matches = regex(pattern, path: itemPath.key("matches"))
             }
             if !fields.has("contains") && !fields.has("matches") {
-                reader.report(.missingKey("contains", in: "an expect guard", at: item.position, path: itemPath,
-                                          note: "give 'contains' (text the pending change must include), 'matches' "
-                                              + "(a regular expression), or both"))
+                reader.report(
+                    .missingKey(
+                        "contains", in: "an expect guard", at: item.position, path: itemPath,
+                        note: "give 'contains' (text the pending change must include), 'matches' "
+                            + "(a regular expression), or both"))
             }
             if let target {
-                result.append(Expectation(target: target, selector: selector, contains: contains, matches: matches,
-                                          position: item.position))
+                result.append(
+                    Expectation(
+                        target: target, selector: selector, contains: contains, matches: matches,
+                        position: item.position))
             }
         }
         return result
@@ -278,10 +287,14 @@ struct PlanDecoder {
             allowed = PlanKeys.stageCommon + PlanKeys.releaseStage + PlanKeys.gateStage
             context = "a stage"
         }
-        guard let fields = reader.fields(node, path: path, context: context, allowed: allowed,
-                                         hints: ["selector": "select", "checks": "healthChecks",
-                                                 "concurrency": "maxConcurrent", "needs": "dependsOn",
-                                                 "after": "dependsOn"])
+        guard
+            let fields = reader.fields(
+                node, path: path, context: context, allowed: allowed,
+                hints: [
+                    "selector": "select", "checks": "healthChecks",
+                    "concurrency": "maxConcurrent", "needs": "dependsOn",
+                    "after": "dependsOn",
+                ])
         else { return nil }
         let name = reader.requiredString(fields, "name", context: "a stage").flatMap {
             dnsLabel($0, what: "stage name", path: path.key("name"))
@@ -307,8 +320,9 @@ struct PlanDecoder {
 
     private mutating func release(_ fields: Fields, path: FieldPath, defaults: StageDefaults) -> ReleaseStage? {
         guard let targetNode = fields["release"],
-            let target = reader.enumValue(targetNode, path: path.key("release"), what: "release target",
-                                          ReleaseTarget.self, hints: Self.targetHints)
+            let target = reader.enumValue(
+                targetNode, path: path.key("release"), what: "release target",
+                ReleaseTarget.self, hints: Self.targetHints)
         else { return nil }
         var stage = ReleaseStage(
             target: target, selector: Selector(), maxConcurrent: .unlimited,
@@ -324,41 +338,50 @@ struct PlanDecoder {
         if let o = fields["tabletOrder"] {
             let orderPath = path.key("tabletOrder")
             if target != .tablets {
-                reader.report(.optionNotApplicable("tabletOrder", target: target, at: fields.keyPosition("tabletOrder"),
-                                                   path: orderPath, reason: "it orders tablets inside a shard"))
+                reader.report(
+                    .optionNotApplicable(
+                        "tabletOrder", target: target, at: fields.keyPosition("tabletOrder"),
+                        path: orderPath, reason: "it orders tablets inside a shard"))
             }
             if let order = tabletOrder(o, path: orderPath) { stage.tabletOrder = order }
         }
         if let p = fields["primarySwitchoverInterval"] {
             let intervalPath = path.key("primarySwitchoverInterval")
             if target != .tablets {
-                reader.report(.optionNotApplicable("primarySwitchoverInterval", target: target,
-                                                   at: fields.keyPosition("primarySwitchoverInterval"),
-                                                   path: intervalPath, reason: "only tablet releases reparent primaries"))
+                reader.report(
+                    .optionNotApplicable(
+                        "primarySwitchoverInterval", target: target,
+                        at: fields.keyPosition("primarySwitchoverInterval"),
+                        path: intervalPath, reason: "only tablet releases reparent primaries"))
             }
             stage.primarySwitchoverInterval = reader.duration(p, path: intervalPath, positive: false)
         }
         if let s = fields["soak"] { stage.soak = reader.duration(s, path: path.key("soak"), positive: false) }
         if let t = fields["timeout"] { stage.timeout = reader.duration(t, path: path.key("timeout"), positive: true) }
         if let f = fields["onFailure"] {
-            stage.onFailure = reader.enumValue(f, path: path.key("onFailure"), what: "failure policy",
-                                               FailurePolicy.self,
-                                               hints: ["rollback": "pause", "revert": "pause", "stop": "abort"])
+            stage.onFailure = reader.enumValue(
+                f, path: path.key("onFailure"), what: "failure policy",
+                FailurePolicy.self,
+                hints: ["rollback": "pause", "revert": "pause", "stop": "abort"])
         }
         if let c = fields["healthChecks"] {
             stage.healthChecks = healthChecks(c, path: path.key("healthChecks"))
             for (i, check) in stage.healthChecks.enumerated() {
                 if let reason = Self.inapplicability(of: check.value, to: target) {
-                    reader.report(.optionNotApplicable(check.value.key, target: target, at: check.position,
-                                                       path: path.key("healthChecks").index(i), reason: reason))
+                    reader.report(
+                        .optionNotApplicable(
+                            check.value.key, target: target, at: check.position,
+                            path: path.key("healthChecks").index(i), reason: reason))
                 }
             }
         }
         if let soak = stage.soak, let soakNode = fields["soak"] {
             let timeout = stage.timeout ?? defaults.timeout
             if soak >= timeout {
-                reader.report(.soakExceedsTimeout(soak: soak, timeout: timeout, at: soakNode.position,
-                                                  path: path.key("soak")))
+                reader.report(
+                    .soakExceedsTimeout(
+                        soak: soak, timeout: timeout, at: soakNode.position,
+                        path: path.key("soak")))
             }
         }
         return stage
@@ -382,17 +405,23 @@ struct PlanDecoder {
         guard let items = reader.sequence(node, path: path) else { return nil }
         var order: [TabletRole] = []
         for (item, itemPath) in items {
-            guard let role = reader.enumValue(item, path: itemPath, what: "tablet role", TabletRole.self,
-                                              hints: ["master": "primary"])
+            guard
+                let role = reader.enumValue(
+                    item, path: itemPath, what: "tablet role", TabletRole.self,
+                    hints: ["master": "primary"])
             else { continue }
             if role == .primary {
                 reader.report(.tabletOrder("tabletOrder must not list 'primary'", at: item.position, path: itemPath))
             } else if role == .other {
-                reader.report(.tabletOrder("tabletOrder orders 'rdonly' and 'replica'; 'other' tablets go with "
-                                           + "the last of them", at: item.position, path: itemPath))
+                reader.report(
+                    .tabletOrder(
+                        "tabletOrder orders 'rdonly' and 'replica'; 'other' tablets go with "
+                            + "the last of them", at: item.position, path: itemPath))
             } else if order.contains(role) {
-                reader.report(.tabletOrder("tabletOrder lists '\(role.rawValue)' twice", at: item.position,
-                                           path: itemPath))
+                reader.report(
+                    .tabletOrder(
+                        "tabletOrder lists '\(role.rawValue)' twice", at: item.position,
+                        path: itemPath))
             } else {
                 order.append(role)
             }
@@ -405,8 +434,10 @@ struct PlanDecoder {
     private mutating func concurrency(_ node: YAMLNode, path: FieldPath, target: ReleaseTarget) -> Concurrency {
         var result = Concurrency.unlimited
         if let scalar = node.scalar, case .int = scalar.resolved(tag: node.tag) {
-            reader.report(.wrongType(expected: "a mapping", found: node, path: path,
-                                     hint: "write maxConcurrent: {total: \(scalar.text)} or {shards: \(scalar.text)}"))
+            reader.report(
+                .wrongType(
+                    expected: "a mapping", found: node, path: path,
+                    hint: "write maxConcurrent: {total: \(scalar.text)} or {shards: \(scalar.text)}"))
             return result
         }
         guard let fields = reader.fields(node, path: path, context: "maxConcurrent", allowed: PlanKeys.maxConcurrent)
@@ -419,9 +450,11 @@ struct PlanDecoder {
             }
             if key == "shards" {
                 if target != .tablets {
-                    reader.report(.optionNotApplicable("maxConcurrent.shards", target: target,
-                                                       at: fields.keyPosition(key), path: path.key(key),
-                                                       reason: "it limits shards with a tablet in flight"))
+                    reader.report(
+                        .optionNotApplicable(
+                            "maxConcurrent.shards", target: target,
+                            at: fields.keyPosition(key), path: path.key(key),
+                            reason: "it limits shards with a tablet in flight"))
                 }
                 result.shards = value
             } else {
@@ -439,17 +472,23 @@ struct PlanDecoder {
 
     private mutating func selector(_ node: YAMLNode, path: FieldPath, target: ReleaseTarget) -> Selector {
         var selector = Selector()
-        guard let fields = reader.fields(node, path: path, context: "a selector", allowed: PlanKeys.selector,
-                                         hints: ["type": "pool", "tabletType": "pool", "alias": "tablet",
-                                                 "range": "keyRange", "count": "limit"])
+        guard
+            let fields = reader.fields(
+                node, path: path, context: "a selector", allowed: PlanKeys.selector,
+                hints: [
+                    "type": "pool", "tabletType": "pool", "alias": "tablet",
+                    "range": "keyRange", "count": "limit",
+                ])
         else {
             return selector
         }
         let applicable = PlanKeys.selectorKeys(for: target)
         for pair in fields.pairs.values.sorted(by: { $0.key.position < $1.key.position })
         where !applicable.contains(pair.name) {
-            reader.report(.selectorNotApplicable(pair.name, target: target, at: pair.key.position,
-                                                 path: path.key(pair.name), applicable: applicable))
+            reader.report(
+                .selectorNotApplicable(
+                    pair.name, target: target, at: pair.key.position,
+                    path: path.key(pair.name), applicable: applicable))
         }
         if let n = fields["keyspace"] {
             selector.keyspaces = reader.stringList(n, path: path.key("keyspace"), what: "keyspace") ?? []
@@ -461,8 +500,10 @@ struct PlanDecoder {
             for (i, shard) in (reader.stringList(n, path: shardPath, what: "shard") ?? []).enumerated() {
                 // A shard name is a key range, or a plain name such as "0" for unsharded keyspaces.
                 if shard.value.contains("-") && KeyRange(shard.value) == nil {
-                    reader.report(.invalidKeyRange(shard.value, at: shard.position,
-                                                   path: n.scalar == nil ? shardPath.index(i) : shardPath))
+                    reader.report(
+                        .invalidKeyRange(
+                            shard.value, at: shard.position,
+                            path: n.scalar == nil ? shardPath.index(i) : shardPath))
                 } else {
                     selector.shards.append(shard)
                 }
@@ -474,27 +515,37 @@ struct PlanDecoder {
                 if let range = KeyRange(text.value) {
                     selector.keyRanges.append(Located(range, at: text.position))
                 } else {
-                    reader.report(.invalidKeyRange(text.value, at: text.position,
-                                                   path: n.scalar == nil ? rangePath.index(i) : rangePath))
+                    reader.report(
+                        .invalidKeyRange(
+                            text.value, at: text.position,
+                            path: n.scalar == nil ? rangePath.index(i) : rangePath))
                 }
             }
         }
         if let n = fields["pool"] {
-            selector.pools = reader.enumList(n, path: path.key("pool"), what: "pool type", TabletPoolType.self,
-                                             hints: ["primary": "replica", "master": "replica"]) ?? []
+            selector.pools =
+                reader.enumList(
+                    n, path: path.key("pool"), what: "pool type", TabletPoolType.self,
+                    hints: ["primary": "replica", "master": "replica"]) ?? []
         }
         if let n = fields["role"] {
-            selector.roles = reader.enumList(n, path: path.key("role"), what: "tablet role", TabletRole.self,
-                                             hints: ["master": "primary"]) ?? []
+            selector.roles =
+                reader.enumList(
+                    n, path: path.key("role"), what: "tablet role", TabletRole.self,
+                    hints: ["master": "primary"]) ?? []
         }
         if let n = fields["component"] {
-            selector.components = reader.enumList(n, path: path.key("component"), what: "deployment component",
-                                                  DeploymentComponent.self,
-                                                  hints: ["vtgate": "vtctld"]) ?? []
+            selector.components =
+                reader.enumList(
+                    n, path: path.key("component"), what: "deployment component",
+                    DeploymentComponent.self,
+                    hints: ["vtgate": "vtctld"]) ?? []
             if selector.components.isEmpty, n.scalar?.text == "vtgate" {
-                reader.report(Diagnostic(.planUnknownValue, .note,
-                                         "vtgate follows its VitessCell: release it with a 'release: cells' stage",
-                                         at: n.position, path: path.key("component")))
+                reader.report(
+                    Diagnostic(
+                        .planUnknownValue, .note,
+                        "vtgate follows its VitessCell: release it with a 'release: cells' stage",
+                        at: n.position, path: path.key("component")))
             }
         }
         if let n = fields["tablet"] {
@@ -503,8 +554,10 @@ struct PlanDecoder {
                 if let alias = TabletAlias(text.value) {
                     selector.tablets.append(Located(alias, at: text.position))
                 } else {
-                    reader.report(.invalidTabletAlias(text.value, at: text.position,
-                                                      path: n.scalar == nil ? tabletPath.index(i) : tabletPath))
+                    reader.report(
+                        .invalidTabletAlias(
+                            text.value, at: text.position,
+                            path: n.scalar == nil ? tabletPath.index(i) : tabletPath))
                 }
             }
         }
@@ -591,16 +644,22 @@ struct PlanDecoder {
         }
         var days: [Weekday] = []
         if let d = f["days"] {
-            days = reader.enumList(d, path: path.key("days"), what: "day", Weekday.self,
-                                   hints: ["Monday": "Mon", "Tuesday": "Tue", "Wednesday": "Wed", "Thursday": "Thu",
-                                           "Friday": "Fri", "Saturday": "Sat", "Sunday": "Sun"])?.map(\.value) ?? []
+            days =
+                reader.enumList(
+                    d, path: path.key("days"), what: "day", Weekday.self,
+                    hints: [
+                        "Monday": "Mon", "Tuesday": "Tue", "Wednesday": "Wed", "Thursday": "Thu",
+                        "Friday": "Fri", "Saturday": "Sat", "Sunday": "Sun",
+                    ])?.map(\.value) ?? []
         }
         let from = clock(f, "from", path: path, context: "a time range")
         let to = clock(f, "to", path: path, context: "a time range")
         guard let from, let to else { return nil }
         if from == to {
-            reader.report(.invalidTimeWindow("the range is empty: 'from' and 'to' are the same time",
-                                             at: node.position, path: path))
+            reader.report(
+                .invalidTimeWindow(
+                    "the range is empty: 'from' and 'to' are the same time",
+                    at: node.position, path: path))
             return nil
         }
         return TimeWindow(days: days, fromMinute: from, toMinute: to)
@@ -614,8 +673,10 @@ struct PlanDecoder {
         {
             return h * 60 + m
         }
-        reader.report(.invalidTimeWindow("'\(value.value)' is not a UTC time such as 09:00 or 17:30",
-                                         at: value.position, path: path.key(key)))
+        reader.report(
+            .invalidTimeWindow(
+                "'\(value.value)' is not a UTC time such as 09:00 or 17:30",
+                at: value.position, path: path.key(key)))
         return nil
     }
 
@@ -630,8 +691,10 @@ struct PlanDecoder {
 
     private mutating func healthCheck(_ node: YAMLNode, path: FieldPath) -> HealthCheck? {
         if let scalar = node.scalar, PlanKeys.healthCheck.contains(scalar.text) {
-            reader.report(.wrongType(expected: "a mapping", found: node, path: path,
-                                     hint: "write {\(scalar.text): {}}"))
+            reader.report(
+                .wrongType(
+                    expected: "a mapping", found: node, path: path,
+                    hint: "write {\(scalar.text): {}}"))
             return nil
         }
         guard let fields = reader.fields(node, path: path, context: "a health check", allowed: PlanKeys.healthCheck)
@@ -639,11 +702,15 @@ struct PlanDecoder {
         let present = PlanKeys.healthCheck.filter { fields.has($0) }
         guard present.count == 1, let key = present.first, let value = fields[key] else {
             if present.isEmpty {
-                reader.report(.choiceMissing("a health check", choices: PlanKeys.healthCheck, at: node.position,
-                                             path: path))
+                reader.report(
+                    .choiceMissing(
+                        "a health check", choices: PlanKeys.healthCheck, at: node.position,
+                        path: path))
             } else {
-                reader.report(.choiceConflict("a health check", keys: Array(present.prefix(2)),
-                                              at: fields.keyPosition(present[1]), path: path))
+                reader.report(
+                    .choiceConflict(
+                        "a health check", keys: Array(present.prefix(2)),
+                        at: fields.keyPosition(present[1]), path: path))
             }
             return nil
         }
@@ -655,8 +722,10 @@ struct PlanDecoder {
             }
             return key == "podReady" ? .podReady : key == "tabletAvailable" ? .tabletAvailable : .shardHealthy
         case "replicationLag":
-            guard let f = reader.fields(value, path: valuePath, context: "a replicationLag check",
-                                        allowed: PlanKeys.replicationLag)
+            guard
+                let f = reader.fields(
+                    value, path: valuePath, context: "a replicationLag check",
+                    allowed: PlanKeys.replicationLag)
             else { return nil }
             guard let m = f["max"] else {
                 reader.report(.missingKey("max", in: "a replicationLag check", at: value.position, path: valuePath))
@@ -704,7 +773,11 @@ struct PlanDecoder {
         }
         var timeout = PlanDuration.seconds(10)
         if let t = f["timeout"] {
-            if let value = reader.duration(t, path: path.key("timeout"), positive: true) { timeout = value } else { ok = false }
+            if let value = reader.duration(t, path: path.key("timeout"), positive: true) {
+                timeout = value
+            } else {
+                ok = false
+            }
         }
         guard ok, let url else { return nil }
         return HTTPCheck(url: url, expectStatus: status, bodyMatches: body, timeout: timeout)
@@ -721,7 +794,9 @@ struct PlanDecoder {
         var literal = ""
         while let open = rest.firstRange(of: "{{") {
             literal += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { return "a '{{' placeholder is not closed" }
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
+                return "a '{{' placeholder is not closed"
+            }
             let name = rest[open.upperBound..<close.lowerBound].trimmingSpaces
             if !PlanKeys.urlPlaceholders.contains(name) {
                 let suggestion = Suggestions.closest(to: name, in: PlanKeys.urlPlaceholders)
@@ -738,8 +813,10 @@ struct PlanDecoder {
 
     private mutating func commandCheck(_ node: YAMLNode, path: FieldPath) -> HealthCheck? {
         if case .sequence = node.content {
-            reader.report(.wrongType(expected: "a mapping", found: node, path: path,
-                                     hint: "write command: {argv: [...], timeout: 30s}"))
+            reader.report(
+                .wrongType(
+                    expected: "a mapping", found: node, path: path,
+                    hint: "write command: {argv: [...], timeout: 30s}"))
             return nil
         }
         guard let f = reader.fields(node, path: path, context: "a command check", allowed: PlanKeys.command) else {
@@ -751,8 +828,10 @@ struct PlanDecoder {
         }
         let argvPath = path.key("argv")
         if argvNode.scalar != nil {
-            reader.report(.wrongType(expected: "a list of arguments", found: argvNode, path: argvPath,
-                                     hint: "commands run without a shell: split the command into a list"))
+            reader.report(
+                .wrongType(
+                    expected: "a list of arguments", found: argvNode, path: argvPath,
+                    hint: "commands run without a shell: split the command into a list"))
             return nil
         }
         guard let items = reader.sequence(argvNode, path: argvPath) else { return nil }
@@ -791,8 +870,10 @@ struct PlanDecoder {
                 if let j = index[dep.value] {
                     edges[i].append(j)
                 } else {
-                    reader.report(.unknownDependency(dep.value, at: dep.position, path: header.path.key("dependsOn"),
-                                                     stages: known))
+                    reader.report(
+                        .unknownDependency(
+                            dep.value, at: dep.position, path: header.path.key("dependsOn"),
+                            stages: known))
                 }
             }
         }
@@ -821,8 +902,10 @@ struct PlanDecoder {
                     else { continue }
                     reported.formUnion(members)
                     let cycle = (Array(members[k...]) + Array(members[..<k]) + [first]).map { headers[$0].name ?? "?" }
-                    reader.report(.dependencyCycle(cycle, at: headers[first].position,
-                                                   path: headers[first].path.key("dependsOn")))
+                    reader.report(
+                        .dependencyCycle(
+                            cycle, at: headers[first].position,
+                            path: headers[first].path.key("dependsOn")))
                 }
             }
         }

@@ -10,7 +10,9 @@ public enum PlanKeys {
     /// `metadata`.
     public static let metadata = ["name", "description"]
     /// `spec`.
-    public static let spec = ["cluster", "namespace", "requireFullCoverage", "expect", "defaults", "estimates", "stages"]
+    public static let spec = [
+        "cluster", "namespace", "requireFullCoverage", "expect", "defaults", "estimates", "stages",
+    ]
     /// `spec.defaults`.
     public static let defaults = ["timeout", "onFailure", "healthChecks"]
     /// `spec.estimates`.
@@ -39,13 +41,17 @@ public enum PlanKeys {
     /// `gate.window.allowed[]`.
     public static let timeRange = ["days", "from", "to"]
     /// `select`.
-    public static let selector = ["keyspace", "shard", "keyRange", "cell", "pool", "role", "tablet", "component",
-                                  "name", "limit"]
+    public static let selector = [
+        "keyspace", "shard", "keyRange", "cell", "pool", "role", "tablet", "component",
+        "name", "limit",
+    ]
     /// `maxConcurrent`.
     public static let maxConcurrent = ["shards", "total"]
     /// A health check: exactly one.
-    public static let healthCheck = ["podReady", "tabletAvailable", "shardHealthy", "replicationLag", "http",
-                                     "command"]
+    public static let healthCheck = [
+        "podReady", "tabletAvailable", "shardHealthy", "replicationLag", "http",
+        "command",
+    ]
     /// `replicationLag`.
     public static let replicationLag = ["max"]
     /// `http`.

@@ -3,694 +3,694 @@
 extension PlanSchema {
     /// The JSON Schema (draft 2020-12) of the plan language, byte for byte the file in schemas/.
     public static let json = ##"""
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "urn:vtop-rollout:schemas:rollout-plan:v1",
-  "title": "vtop-rollout RolloutPlan",
-  "description": "A staged rollout plan for a VitessCluster run by vitess-operator with the External update strategy. See docs/plan-reference.md.",
-  "type": "object",
-  "additionalProperties": false,
-  "required": [
-    "apiVersion",
-    "kind",
-    "metadata",
-    "spec"
-  ],
-  "properties": {
-    "apiVersion": {
-      "const": "vtop-rollout/v1"
-    },
-    "kind": {
-      "const": "RolloutPlan"
-    },
-    "metadata": {
-      "$ref": "#/$defs/metadata"
-    },
-    "spec": {
-      "$ref": "#/$defs/spec"
-    }
-  },
-  "$defs": {
-    "dnsLabel": {
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 63,
-      "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-    },
-    "dnsSubdomain": {
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 253,
-      "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-    },
-    "duration": {
-      "type": "string",
-      "pattern": "^(?=[0-9])([0-9]{1,9}h)?([0-9]{1,9}m)?([0-9]{1,9}s)?([0-9]{1,9}ms)?$",
-      "description": "A duration: hours, minutes, seconds and milliseconds in that order, e.g. 90s, 10m, 1h30m, 500ms."
-    },
-    "positiveDuration": {
-      "allOf": [
         {
-          "$ref": "#/$defs/duration"
-        },
-        {
-          "not": {
-            "pattern": "^(0+(h|m|s|ms))+$"
-          }
-        }
-      ],
-      "description": "A duration longer than zero."
-    },
-    "failurePolicy": {
-      "enum": [
-        "pause",
-        "abort"
-      ]
-    },
-    "releaseTarget": {
-      "enum": [
-        "cells",
-        "keyspaces",
-        "shards",
-        "tablets",
-        "deployments",
-        "etcdMembers"
-      ]
-    },
-    "stringOrList": {
-      "oneOf": [
-        {
-          "type": "string"
-        },
-        {
-          "type": "array",
-          "minItems": 1,
-          "items": {
-            "type": "string"
-          }
-        }
-      ]
-    },
-    "metadata": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "name"
-      ],
-      "properties": {
-        "name": {
-          "$ref": "#/$defs/dnsLabel"
-        },
-        "description": {
-          "type": "string"
-        }
-      }
-    },
-    "spec": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "cluster",
-        "stages"
-      ],
-      "properties": {
-        "cluster": {
-          "$ref": "#/$defs/dnsSubdomain"
-        },
-        "namespace": {
-          "$ref": "#/$defs/dnsLabel"
-        },
-        "requireFullCoverage": {
-          "type": "boolean"
-        },
-        "expect": {
-          "type": "array",
-          "items": {
-            "$ref": "#/$defs/expectation"
-          }
-        },
-        "defaults": {
-          "$ref": "#/$defs/defaults"
-        },
-        "estimates": {
-          "$ref": "#/$defs/estimates"
-        },
-        "stages": {
-          "type": "array",
-          "minItems": 1,
-          "items": {
-            "$ref": "#/$defs/stage"
-          }
-        }
-      }
-    },
-    "defaults": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "timeout": {
-          "$ref": "#/$defs/positiveDuration"
-        },
-        "onFailure": {
-          "$ref": "#/$defs/failurePolicy"
-        },
-        "healthChecks": {
-          "type": "array",
-          "items": {
-            "$ref": "#/$defs/healthCheck"
-          }
-        }
-      }
-    },
-    "estimates": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "tabletRestart": {
-          "$ref": "#/$defs/duration"
-        },
-        "keyspaceRelease": {
-          "$ref": "#/$defs/duration"
-        },
-        "shardRelease": {
-          "$ref": "#/$defs/duration"
-        },
-        "cellRollout": {
-          "$ref": "#/$defs/duration"
-        },
-        "deploymentRollout": {
-          "$ref": "#/$defs/duration"
-        },
-        "etcdMemberRestart": {
-          "$ref": "#/$defs/duration"
-        }
-      }
-    },
-    "expectation": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "kind"
-      ],
-      "anyOf": [
-        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "$id": "urn:vtop-rollout:schemas:rollout-plan:v1",
+          "title": "vtop-rollout RolloutPlan",
+          "description": "A staged rollout plan for a VitessCluster run by vitess-operator with the External update strategy. See docs/plan-reference.md.",
+          "type": "object",
+          "additionalProperties": false,
           "required": [
-            "contains"
-          ]
-        },
-        {
-          "required": [
-            "matches"
-          ]
-        }
-      ],
-      "properties": {
-        "kind": {
-          "$ref": "#/$defs/releaseTarget"
-        },
-        "select": {
-          "$ref": "#/$defs/selector"
-        },
-        "contains": {
-          "$ref": "#/$defs/stringOrList"
-        },
-        "matches": {
-          "type": "string",
-          "format": "regex"
-        }
-      }
-    },
-    "stage": {
-      "oneOf": [
-        {
-          "$ref": "#/$defs/releaseStage"
-        },
-        {
-          "$ref": "#/$defs/gateStage"
-        }
-      ]
-    },
-    "dependsOn": {
-      "oneOf": [
-        {
-          "type": "string"
-        },
-        {
-          "type": "array",
-          "items": {
-            "type": "string"
-          }
-        }
-      ],
-      "description": "Stages this one waits for. Absent: the previous stage. []: none."
-    },
-    "releaseStage": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "name",
-        "release"
-      ],
-      "properties": {
-        "name": {
-          "$ref": "#/$defs/dnsLabel"
-        },
-        "description": {
-          "type": "string"
-        },
-        "dependsOn": {
-          "$ref": "#/$defs/dependsOn"
-        },
-        "release": {
-          "$ref": "#/$defs/releaseTarget"
-        },
-        "select": {
-          "$ref": "#/$defs/selector"
-        },
-        "maxConcurrent": {
-          "$ref": "#/$defs/maxConcurrent"
-        },
-        "tabletOrder": {
-          "type": "array",
-          "uniqueItems": true,
-          "items": {
-            "enum": [
-              "replica",
-              "rdonly"
-            ]
-          }
-        },
-        "primarySwitchoverInterval": {
-          "$ref": "#/$defs/duration"
-        },
-        "soak": {
-          "$ref": "#/$defs/duration"
-        },
-        "timeout": {
-          "$ref": "#/$defs/positiveDuration"
-        },
-        "onFailure": {
-          "$ref": "#/$defs/failurePolicy"
-        },
-        "healthChecks": {
-          "type": "array",
-          "items": {
-            "$ref": "#/$defs/healthCheck"
-          }
-        }
-      }
-    },
-    "gateStage": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "name",
-        "gate"
-      ],
-      "properties": {
-        "name": {
-          "$ref": "#/$defs/dnsLabel"
-        },
-        "description": {
-          "type": "string"
-        },
-        "dependsOn": {
-          "$ref": "#/$defs/dependsOn"
-        },
-        "gate": {
-          "$ref": "#/$defs/gate"
-        }
-      }
-    },
-    "gate": {
-      "type": "object",
-      "additionalProperties": false,
-      "minProperties": 1,
-      "maxProperties": 1,
-      "properties": {
-        "approval": {
-          "oneOf": [
-            {
-              "type": "null"
-            },
-            {
-              "$ref": "#/$defs/approvalGate"
-            }
-          ]
-        },
-        "wait": {
-          "$ref": "#/$defs/waitGate"
-        },
-        "window": {
-          "$ref": "#/$defs/windowGate"
-        }
-      }
-    },
-    "approvalGate": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "message": {
-          "type": "string"
-        }
-      }
-    },
-    "waitGate": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "duration"
-      ],
-      "properties": {
-        "duration": {
-          "$ref": "#/$defs/positiveDuration"
-        }
-      }
-    },
-    "windowGate": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "allowed"
-      ],
-      "properties": {
-        "allowed": {
-          "type": "array",
-          "minItems": 1,
-          "items": {
-            "$ref": "#/$defs/timeRange"
-          }
-        }
-      }
-    },
-    "timeRange": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "from",
-        "to"
-      ],
-      "properties": {
-        "days": {
-          "oneOf": [
-            {
-              "enum": [
-                "Mon",
-                "Tue",
-                "Wed",
-                "Thu",
-                "Fri",
-                "Sat",
-                "Sun"
-              ]
-            },
-            {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "enum": [
-                  "Mon",
-                  "Tue",
-                  "Wed",
-                  "Thu",
-                  "Fri",
-                  "Sat",
-                  "Sun"
-                ]
-              }
-            }
-          ]
-        },
-        "from": {
-          "$ref": "#/$defs/clockTime"
-        },
-        "to": {
-          "$ref": "#/$defs/clockTime"
-        }
-      }
-    },
-    "clockTime": {
-      "type": "string",
-      "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
-      "description": "A UTC time of day, HH:MM; 24:00 is the end of the day."
-    },
-    "selector": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "keyspace": {
-          "$ref": "#/$defs/stringOrList"
-        },
-        "shard": {
-          "oneOf": [
-            {
-              "type": "string",
-              "pattern": "^(([0-9a-fA-F]{2})*-([0-9a-fA-F]{2})*|[^-]+)$"
-            },
-            {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "type": "string",
-                "pattern": "^(([0-9a-fA-F]{2})*-([0-9a-fA-F]{2})*|[^-]+)$"
-              }
-            }
-          ]
-        },
-        "keyRange": {
-          "oneOf": [
-            {
-              "type": "string",
-              "pattern": "^([0-9a-fA-F]{2})*-([0-9a-fA-F]{2})*$"
-            },
-            {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "type": "string",
-                "pattern": "^([0-9a-fA-F]{2})*-([0-9a-fA-F]{2})*$"
-              }
-            }
-          ]
-        },
-        "cell": {
-          "$ref": "#/$defs/stringOrList"
-        },
-        "pool": {
-          "oneOf": [
-            {
-              "enum": [
-                "replica",
-                "rdonly",
-                "externalmaster",
-                "externalreplica",
-                "externalrdonly"
-              ]
-            },
-            {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "enum": [
-                  "replica",
-                  "rdonly",
-                  "externalmaster",
-                  "externalreplica",
-                  "externalrdonly"
-                ]
-              }
-            }
-          ]
-        },
-        "role": {
-          "oneOf": [
-            {
-              "enum": [
-                "primary",
-                "replica",
-                "rdonly",
-                "other"
-              ]
-            },
-            {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "enum": [
-                  "primary",
-                  "replica",
-                  "rdonly",
-                  "other"
-                ]
-              }
-            }
-          ]
-        },
-        "tablet": {
-          "oneOf": [
-            {
-              "type": "string",
-              "pattern": "^.+-[0-9]{1,10}$"
-            },
-            {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "type": "string",
-                "pattern": "^.+-[0-9]{1,10}$"
-              }
-            }
-          ]
-        },
-        "component": {
-          "oneOf": [
-            {
-              "enum": [
-                "vtctld",
-                "vtadmin",
-                "vtorc"
-              ]
-            },
-            {
-              "type": "array",
-              "minItems": 1,
-              "items": {
-                "enum": [
-                  "vtctld",
-                  "vtadmin",
-                  "vtorc"
-                ]
-              }
-            }
-          ]
-        },
-        "name": {
-          "$ref": "#/$defs/stringOrList"
-        },
-        "limit": {
-          "oneOf": [
-            {
-              "type": "integer",
-              "minimum": 1
-            },
-            {
-              "type": "string",
-              "pattern": "^(100|[1-9][0-9]?)%$"
-            }
-          ]
-        }
-      }
-    },
-    "maxConcurrent": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "shards": {
-          "type": "integer",
-          "minimum": 1
-        },
-        "total": {
-          "type": "integer",
-          "minimum": 1
-        }
-      }
-    },
-    "healthCheck": {
-      "type": "object",
-      "additionalProperties": false,
-      "minProperties": 1,
-      "maxProperties": 1,
-      "properties": {
-        "podReady": {
-          "$ref": "#/$defs/emptyCheck"
-        },
-        "tabletAvailable": {
-          "$ref": "#/$defs/emptyCheck"
-        },
-        "shardHealthy": {
-          "$ref": "#/$defs/emptyCheck"
-        },
-        "replicationLag": {
-          "$ref": "#/$defs/replicationLagCheck"
-        },
-        "http": {
-          "$ref": "#/$defs/httpCheck"
-        },
-        "command": {
-          "$ref": "#/$defs/commandCheck"
-        }
-      }
-    },
-    "emptyCheck": {
-      "type": [
-        "object",
-        "null"
-      ],
-      "additionalProperties": false
-    },
-    "replicationLagCheck": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "max"
-      ],
-      "properties": {
-        "max": {
-          "$ref": "#/$defs/duration"
-        }
-      }
-    },
-    "httpCheck": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "url"
-      ],
-      "properties": {
-        "url": {
-          "type": "string",
-          "pattern": "^https?://[^/\\s]+"
-        },
-        "expectStatus": {
-          "type": "integer",
-          "minimum": 100,
-          "maximum": 599
-        },
-        "bodyMatches": {
-          "type": "string",
-          "format": "regex"
-        },
-        "timeout": {
-          "$ref": "#/$defs/positiveDuration"
-        }
-      }
-    },
-    "commandCheck": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "argv"
-      ],
-      "properties": {
-        "argv": {
-          "type": "array",
-          "minItems": 1,
-          "prefixItems": [
-            {
-              "type": "string",
-              "minLength": 1
-            }
+            "apiVersion",
+            "kind",
+            "metadata",
+            "spec"
           ],
-          "items": {
-            "type": "string"
+          "properties": {
+            "apiVersion": {
+              "const": "vtop-rollout/v1"
+            },
+            "kind": {
+              "const": "RolloutPlan"
+            },
+            "metadata": {
+              "$ref": "#/$defs/metadata"
+            },
+            "spec": {
+              "$ref": "#/$defs/spec"
+            }
+          },
+          "$defs": {
+            "dnsLabel": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 63,
+              "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+            },
+            "dnsSubdomain": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 253,
+              "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+            },
+            "duration": {
+              "type": "string",
+              "pattern": "^(?=[0-9])([0-9]{1,9}h)?([0-9]{1,9}m)?([0-9]{1,9}s)?([0-9]{1,9}ms)?$",
+              "description": "A duration: hours, minutes, seconds and milliseconds in that order, e.g. 90s, 10m, 1h30m, 500ms."
+            },
+            "positiveDuration": {
+              "allOf": [
+                {
+                  "$ref": "#/$defs/duration"
+                },
+                {
+                  "not": {
+                    "pattern": "^(0+(h|m|s|ms))+$"
+                  }
+                }
+              ],
+              "description": "A duration longer than zero."
+            },
+            "failurePolicy": {
+              "enum": [
+                "pause",
+                "abort"
+              ]
+            },
+            "releaseTarget": {
+              "enum": [
+                "cells",
+                "keyspaces",
+                "shards",
+                "tablets",
+                "deployments",
+                "etcdMembers"
+              ]
+            },
+            "stringOrList": {
+              "oneOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "string"
+                  }
+                }
+              ]
+            },
+            "metadata": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "name"
+              ],
+              "properties": {
+                "name": {
+                  "$ref": "#/$defs/dnsLabel"
+                },
+                "description": {
+                  "type": "string"
+                }
+              }
+            },
+            "spec": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "cluster",
+                "stages"
+              ],
+              "properties": {
+                "cluster": {
+                  "$ref": "#/$defs/dnsSubdomain"
+                },
+                "namespace": {
+                  "$ref": "#/$defs/dnsLabel"
+                },
+                "requireFullCoverage": {
+                  "type": "boolean"
+                },
+                "expect": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/$defs/expectation"
+                  }
+                },
+                "defaults": {
+                  "$ref": "#/$defs/defaults"
+                },
+                "estimates": {
+                  "$ref": "#/$defs/estimates"
+                },
+                "stages": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "$ref": "#/$defs/stage"
+                  }
+                }
+              }
+            },
+            "defaults": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "timeout": {
+                  "$ref": "#/$defs/positiveDuration"
+                },
+                "onFailure": {
+                  "$ref": "#/$defs/failurePolicy"
+                },
+                "healthChecks": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/$defs/healthCheck"
+                  }
+                }
+              }
+            },
+            "estimates": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "tabletRestart": {
+                  "$ref": "#/$defs/duration"
+                },
+                "keyspaceRelease": {
+                  "$ref": "#/$defs/duration"
+                },
+                "shardRelease": {
+                  "$ref": "#/$defs/duration"
+                },
+                "cellRollout": {
+                  "$ref": "#/$defs/duration"
+                },
+                "deploymentRollout": {
+                  "$ref": "#/$defs/duration"
+                },
+                "etcdMemberRestart": {
+                  "$ref": "#/$defs/duration"
+                }
+              }
+            },
+            "expectation": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "kind"
+              ],
+              "anyOf": [
+                {
+                  "required": [
+                    "contains"
+                  ]
+                },
+                {
+                  "required": [
+                    "matches"
+                  ]
+                }
+              ],
+              "properties": {
+                "kind": {
+                  "$ref": "#/$defs/releaseTarget"
+                },
+                "select": {
+                  "$ref": "#/$defs/selector"
+                },
+                "contains": {
+                  "$ref": "#/$defs/stringOrList"
+                },
+                "matches": {
+                  "type": "string",
+                  "format": "regex"
+                }
+              }
+            },
+            "stage": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/releaseStage"
+                },
+                {
+                  "$ref": "#/$defs/gateStage"
+                }
+              ]
+            },
+            "dependsOn": {
+              "oneOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                }
+              ],
+              "description": "Stages this one waits for. Absent: the previous stage. []: none."
+            },
+            "releaseStage": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "name",
+                "release"
+              ],
+              "properties": {
+                "name": {
+                  "$ref": "#/$defs/dnsLabel"
+                },
+                "description": {
+                  "type": "string"
+                },
+                "dependsOn": {
+                  "$ref": "#/$defs/dependsOn"
+                },
+                "release": {
+                  "$ref": "#/$defs/releaseTarget"
+                },
+                "select": {
+                  "$ref": "#/$defs/selector"
+                },
+                "maxConcurrent": {
+                  "$ref": "#/$defs/maxConcurrent"
+                },
+                "tabletOrder": {
+                  "type": "array",
+                  "uniqueItems": true,
+                  "items": {
+                    "enum": [
+                      "replica",
+                      "rdonly"
+                    ]
+                  }
+                },
+                "primarySwitchoverInterval": {
+                  "$ref": "#/$defs/duration"
+                },
+                "soak": {
+                  "$ref": "#/$defs/duration"
+                },
+                "timeout": {
+                  "$ref": "#/$defs/positiveDuration"
+                },
+                "onFailure": {
+                  "$ref": "#/$defs/failurePolicy"
+                },
+                "healthChecks": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/$defs/healthCheck"
+                  }
+                }
+              }
+            },
+            "gateStage": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "name",
+                "gate"
+              ],
+              "properties": {
+                "name": {
+                  "$ref": "#/$defs/dnsLabel"
+                },
+                "description": {
+                  "type": "string"
+                },
+                "dependsOn": {
+                  "$ref": "#/$defs/dependsOn"
+                },
+                "gate": {
+                  "$ref": "#/$defs/gate"
+                }
+              }
+            },
+            "gate": {
+              "type": "object",
+              "additionalProperties": false,
+              "minProperties": 1,
+              "maxProperties": 1,
+              "properties": {
+                "approval": {
+                  "oneOf": [
+                    {
+                      "type": "null"
+                    },
+                    {
+                      "$ref": "#/$defs/approvalGate"
+                    }
+                  ]
+                },
+                "wait": {
+                  "$ref": "#/$defs/waitGate"
+                },
+                "window": {
+                  "$ref": "#/$defs/windowGate"
+                }
+              }
+            },
+            "approvalGate": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "message": {
+                  "type": "string"
+                }
+              }
+            },
+            "waitGate": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "duration"
+              ],
+              "properties": {
+                "duration": {
+                  "$ref": "#/$defs/positiveDuration"
+                }
+              }
+            },
+            "windowGate": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "allowed"
+              ],
+              "properties": {
+                "allowed": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "$ref": "#/$defs/timeRange"
+                  }
+                }
+              }
+            },
+            "timeRange": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "from",
+                "to"
+              ],
+              "properties": {
+                "days": {
+                  "oneOf": [
+                    {
+                      "enum": [
+                        "Mon",
+                        "Tue",
+                        "Wed",
+                        "Thu",
+                        "Fri",
+                        "Sat",
+                        "Sun"
+                      ]
+                    },
+                    {
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {
+                        "enum": [
+                          "Mon",
+                          "Tue",
+                          "Wed",
+                          "Thu",
+                          "Fri",
+                          "Sat",
+                          "Sun"
+                        ]
+                      }
+                    }
+                  ]
+                },
+                "from": {
+                  "$ref": "#/$defs/clockTime"
+                },
+                "to": {
+                  "$ref": "#/$defs/clockTime"
+                }
+              }
+            },
+            "clockTime": {
+              "type": "string",
+              "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+              "description": "A UTC time of day, HH:MM; 24:00 is the end of the day."
+            },
+            "selector": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "keyspace": {
+                  "$ref": "#/$defs/stringOrList"
+                },
+                "shard": {
+                  "oneOf": [
+                    {
+                      "type": "string",
+                      "pattern": "^(([0-9a-fA-F]{2})*-([0-9a-fA-F]{2})*|[^-]+)$"
+                    },
+                    {
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {
+                        "type": "string",
+                        "pattern": "^(([0-9a-fA-F]{2})*-([0-9a-fA-F]{2})*|[^-]+)$"
+                      }
+                    }
+                  ]
+                },
+                "keyRange": {
+                  "oneOf": [
+                    {
+                      "type": "string",
+                      "pattern": "^([0-9a-fA-F]{2})*-([0-9a-fA-F]{2})*$"
+                    },
+                    {
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {
+                        "type": "string",
+                        "pattern": "^([0-9a-fA-F]{2})*-([0-9a-fA-F]{2})*$"
+                      }
+                    }
+                  ]
+                },
+                "cell": {
+                  "$ref": "#/$defs/stringOrList"
+                },
+                "pool": {
+                  "oneOf": [
+                    {
+                      "enum": [
+                        "replica",
+                        "rdonly",
+                        "externalmaster",
+                        "externalreplica",
+                        "externalrdonly"
+                      ]
+                    },
+                    {
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {
+                        "enum": [
+                          "replica",
+                          "rdonly",
+                          "externalmaster",
+                          "externalreplica",
+                          "externalrdonly"
+                        ]
+                      }
+                    }
+                  ]
+                },
+                "role": {
+                  "oneOf": [
+                    {
+                      "enum": [
+                        "primary",
+                        "replica",
+                        "rdonly",
+                        "other"
+                      ]
+                    },
+                    {
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {
+                        "enum": [
+                          "primary",
+                          "replica",
+                          "rdonly",
+                          "other"
+                        ]
+                      }
+                    }
+                  ]
+                },
+                "tablet": {
+                  "oneOf": [
+                    {
+                      "type": "string",
+                      "pattern": "^.+-[0-9]{1,10}$"
+                    },
+                    {
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {
+                        "type": "string",
+                        "pattern": "^.+-[0-9]{1,10}$"
+                      }
+                    }
+                  ]
+                },
+                "component": {
+                  "oneOf": [
+                    {
+                      "enum": [
+                        "vtctld",
+                        "vtadmin",
+                        "vtorc"
+                      ]
+                    },
+                    {
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {
+                        "enum": [
+                          "vtctld",
+                          "vtadmin",
+                          "vtorc"
+                        ]
+                      }
+                    }
+                  ]
+                },
+                "name": {
+                  "$ref": "#/$defs/stringOrList"
+                },
+                "limit": {
+                  "oneOf": [
+                    {
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    {
+                      "type": "string",
+                      "pattern": "^(100|[1-9][0-9]?)%$"
+                    }
+                  ]
+                }
+              }
+            },
+            "maxConcurrent": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "shards": {
+                  "type": "integer",
+                  "minimum": 1
+                },
+                "total": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            },
+            "healthCheck": {
+              "type": "object",
+              "additionalProperties": false,
+              "minProperties": 1,
+              "maxProperties": 1,
+              "properties": {
+                "podReady": {
+                  "$ref": "#/$defs/emptyCheck"
+                },
+                "tabletAvailable": {
+                  "$ref": "#/$defs/emptyCheck"
+                },
+                "shardHealthy": {
+                  "$ref": "#/$defs/emptyCheck"
+                },
+                "replicationLag": {
+                  "$ref": "#/$defs/replicationLagCheck"
+                },
+                "http": {
+                  "$ref": "#/$defs/httpCheck"
+                },
+                "command": {
+                  "$ref": "#/$defs/commandCheck"
+                }
+              }
+            },
+            "emptyCheck": {
+              "type": [
+                "object",
+                "null"
+              ],
+              "additionalProperties": false
+            },
+            "replicationLagCheck": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "max"
+              ],
+              "properties": {
+                "max": {
+                  "$ref": "#/$defs/duration"
+                }
+              }
+            },
+            "httpCheck": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "url"
+              ],
+              "properties": {
+                "url": {
+                  "type": "string",
+                  "pattern": "^https?://[^/\\s]+"
+                },
+                "expectStatus": {
+                  "type": "integer",
+                  "minimum": 100,
+                  "maximum": 599
+                },
+                "bodyMatches": {
+                  "type": "string",
+                  "format": "regex"
+                },
+                "timeout": {
+                  "$ref": "#/$defs/positiveDuration"
+                }
+              }
+            },
+            "commandCheck": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "argv"
+              ],
+              "properties": {
+                "argv": {
+                  "type": "array",
+                  "minItems": 1,
+                  "prefixItems": [
+                    {
+                      "type": "string",
+                      "minLength": 1
+                    }
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
+                },
+                "timeout": {
+                  "$ref": "#/$defs/positiveDuration"
+                }
+              }
+            }
           }
-        },
-        "timeout": {
-          "$ref": "#/$defs/positiveDuration"
         }
-      }
-    }
-  }
-}
-"""##
+        """##
 }

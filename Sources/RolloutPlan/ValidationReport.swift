@@ -47,9 +47,10 @@ public struct ValidationReport: Codable, Sendable, Equatable {
             FileReport(
                 file: file, valid: !result.diagnostics.hasErrors, plan: result.plan?.name,
                 diagnostics: result.diagnostics.map { d in
-                    Entry(id: d.id.rawValue, severity: d.severity.rawValue, message: d.message, line: d.position?.line,
-                          column: d.position?.column, path: d.path.description, suggestion: d.suggestion,
-                          notes: d.notes)
+                    Entry(
+                        id: d.id.rawValue, severity: d.severity.rawValue, message: d.message, line: d.position?.line,
+                        column: d.position?.column, path: d.path.description, suggestion: d.suggestion,
+                        notes: d.notes)
                 })
         }
         let all = results.flatMap(\.result.diagnostics)

@@ -134,8 +134,9 @@ private struct EventComposer {
         if (documents == 0 || (root?.isNull ?? false)) && diagnostics.isEmpty {
             return .init(root: nil, diagnostics: [.emptyDocument()])
         }
-        return .init(root: diagnostics.contains { $0.severity == .error && isFatal($0.id) } ? nil : root,
-                     diagnostics: diagnostics)
+        return .init(
+            root: diagnostics.contains { $0.severity == .error && isFatal($0.id) } ? nil : root,
+            diagnostics: diagnostics)
     }
 
     private func isFatal(_ id: DiagnosticID) -> Bool {
@@ -166,12 +167,16 @@ private struct EventComposer {
             try add(target, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            stack.append(Frame(isMapping: false, start: start, anchor: Self.cString(data.anchor),
-                               tag: Self.cString(data.tag)))
+            stack.append(
+                Frame(
+                    isMapping: false, start: start, anchor: Self.cString(data.anchor),
+                    tag: Self.cString(data.tag)))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
-            stack.append(Frame(isMapping: true, start: start, anchor: Self.cString(data.anchor),
-                               tag: Self.cString(data.tag)))
+            stack.append(
+                Frame(
+                    isMapping: true, start: start, anchor: Self.cString(data.anchor),
+                    tag: Self.cString(data.tag)))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
             if frame.isMapping {
@@ -193,8 +198,10 @@ private struct EventComposer {
             if case .sequence(let items) = source.content { maps = items } else { maps = [source] }
             for map in maps {
                 guard case .mapping(let merged) = map.content else {
-                    diagnostics.append(.yamlSyntax("a merge key (<<) needs a mapping or a list of mappings",
-                                                   at: map.position))
+                    diagnostics.append(
+                        .yamlSyntax(
+                            "a merge key (<<) needs a mapping or a list of mappings",
+                            at: map.position))
                     continue
                 }
                 for pair in merged where !present.contains(pair.name) {

@@ -139,6 +139,8 @@ public struct YAMLScalar: Sendable, Hashable {
         var chars = Substring(text)
         if chars.first == "+" || chars.first == "-" { chars = chars.dropFirst() }
         guard let first = chars.first, first == "." || first.isASCII && first.isNumber else { return false }
-        return chars.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+") }
+        return chars.allSatisfy {
+            $0.isASCII && ($0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+")
+        }
     }
 }

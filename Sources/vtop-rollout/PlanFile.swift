@@ -8,16 +8,20 @@ enum PlanFile {
     static func read(_ path: String) -> Result<[UInt8], Diagnostic> {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "it does not exist"
-            return .failure(Diagnostic(.inputUnreadable, .error, "cannot open '\(path)': \(reason)", at: nil,
-                                       path: .root))
+            return .failure(
+                Diagnostic(
+                    .inputUnreadable, .error, "cannot open '\(path)': \(reason)", at: nil,
+                    path: .root))
         }
         defer { try? handle.close() }
         do {
             let data = try handle.read(upToCount: YAMLComposer.maxInputBytes + 1) ?? Data()
             return .success([UInt8](data))
         } catch {
-            return .failure(Diagnostic(.inputUnreadable, .error, "cannot read '\(path)': \(error.localizedDescription)",
-                                       at: nil, path: .root))
+            return .failure(
+                Diagnostic(
+                    .inputUnreadable, .error, "cannot read '\(path)': \(error.localizedDescription)",
+                    at: nil, path: .root))
         }
     }
 }

@@ -38,8 +38,9 @@ import Testing
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     static var examplePlans: [String] {
@@ -70,10 +71,12 @@ import Testing
         return file.path
     }
 
-    static let header = "apiVersion: vtop-rollout/v1\nkind: RolloutPlan\nmetadata: {name: t}\nspec:\n  cluster: example\n"
+    static let header =
+        "apiVersion: vtop-rollout/v1\nkind: RolloutPlan\nmetadata: {name: t}\nspec:\n  cluster: example\n"
 
     @Test func invalidPlanExitsTwoWithLocatedDiagnostics() throws {
-        let file = try Self.temporaryPlan(Self.header + "  stages:\n    - name: a\n      release: tablets\n      selct: {}\n")
+        let file = try Self.temporaryPlan(
+            Self.header + "  stages:\n    - name: a\n      release: tablets\n      selct: {}\n")
         let run = try Self.run(["plan", "validate", "--offline", file])
         #expect(run.status == 2)
         #expect(run.stdout.contains("plan.yaml:9:7: error[plan.unknown-key]: unknown key 'selct' in a release stage"))
@@ -83,7 +86,8 @@ import Testing
     }
 
     @Test func warningsPassUnlessStrict() throws {
-        let file = try Self.temporaryPlan(Self.header + "  stages: [{name: a, release: tablets, select: {cell: [z1, z1]}}]\n")
+        let file = try Self.temporaryPlan(
+            Self.header + "  stages: [{name: a, release: tablets, select: {cell: [z1, z1]}}]\n")
         let lenient = try Self.run(["plan", "validate", "--offline", file])
         #expect(lenient.status == 0)
         #expect(lenient.stdout.contains("warning[plan.duplicate-value]"))
@@ -93,7 +97,9 @@ import Testing
 
     @Test func jsonOutputIsMachineReadable() throws {
         let cycle = try Self.temporaryPlan(
-            Self.header + "  stages:\n    - {name: a, release: tablets, dependsOn: b}\n    - {name: b, release: cells, dependsOn: a}\n")
+            Self.header
+                + "  stages:\n    - {name: a, release: tablets, dependsOn: b}\n    - {name: b, release: cells, dependsOn: a}\n"
+        )
         let run = try Self.run(["plan", "validate", "--offline", "-o", "json", cycle, "plans/per-cell-waves.yaml"])
         #expect(run.status == 2)
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -112,7 +118,8 @@ import Testing
     @Test func missingFileIsAnInputError() throws {
         let run = try Self.run(["plan", "validate", "--offline", "plans/does-not-exist.yaml"])
         #expect(run.status == 2)
-        #expect(run.stdout.contains("error[input.unreadable]: cannot open 'plans/does-not-exist.yaml': it does not exist"))
+        #expect(
+            run.stdout.contains("error[input.unreadable]: cannot open 'plans/does-not-exist.yaml': it does not exist"))
     }
 
     @Test func liveValidationSaysItIsNotAvailableYet() throws {
@@ -124,14 +131,16 @@ import Testing
     @Test func schemaCommandPrintsTheCheckedInSchema() throws {
         let run = try Self.run(["plan", "schema"])
         #expect(run.status == 0)
-        let file = try String(contentsOf: Self.root.appendingPathComponent("schemas/rollout-plan.schema.json"),
-                              encoding: .utf8)
+        let file = try String(
+            contentsOf: Self.root.appendingPathComponent("schemas/rollout-plan.schema.json"),
+            encoding: .utf8)
         #expect(run.stdout == file)
     }
 
     @Test func noColorWhenNotATerminalOrWhenAsked() throws {
-        let file = try Self.temporaryPlan(Self.header.replacingOccurrences(of: "RolloutPlan", with: "Plan")
-            + "  stages: [{name: a, release: tablets}]\n")
+        let file = try Self.temporaryPlan(
+            Self.header.replacingOccurrences(of: "RolloutPlan", with: "Plan")
+                + "  stages: [{name: a, release: tablets}]\n")
         let run = try Self.run(["plan", "validate", "--offline", file], environment: ["NO_COLOR": "1"])
         #expect(!run.stdout.contains("\u{1B}["))
         let flagged = try Self.run(["plan", "validate", "--offline", "--no-color", file])

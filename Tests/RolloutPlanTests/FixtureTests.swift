@@ -17,9 +17,11 @@ import Testing
         let fixture = MarkedFixture(Repo.text(Repo.fixtures.appendingPathComponent(name)))
         try #require(!fixture.expected.isEmpty, "fixture \(name) marks no expected diagnostic")
         let result = PlanParser.parse(fixture.text)
-        let found = Set(result.diagnostics.filter { $0.severity != .note }.map {
-            MarkedFixture.Expected(id: $0.id.rawValue, line: $0.position?.line ?? 0, column: $0.position?.column ?? 0)
-        })
+        let found = Set(
+            result.diagnostics.filter { $0.severity != .note }.map {
+                MarkedFixture.Expected(
+                    id: $0.id.rawValue, line: $0.position?.line ?? 0, column: $0.position?.column ?? 0)
+            })
         #expect(found == fixture.expected, "\(name): found \(found.sorted { $0.description < $1.description })")
         if name.hasPrefix("invalid-") {
             #expect(result.plan == nil)

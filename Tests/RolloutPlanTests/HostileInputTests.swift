@@ -20,24 +20,32 @@ import Testing
 
     static let cases: [Case] = [
         Case(description: "alias bomb", bytes: Array(billionLaughs(levels: 12).utf8), id: .yamlAliasLimit),
-        Case(description: "alias bomb as keys' values inside a plan",
-             bytes: Array(("apiVersion: vtop-rollout/v1\nkind: RolloutPlan\n" + billionLaughs(levels: 9)).utf8),
-             id: .yamlAliasLimit),
-        Case(description: "deep flow nesting", bytes: Array((String(repeating: "[", count: 100_000)).utf8),
-             id: .yamlNestingLimit),
-        Case(description: "deep block nesting",
-             bytes: Array((0..<1100).map { String(repeating: " ", count: $0) + "k:\n" }.joined().utf8),
-             id: .yamlNestingLimit),
-        Case(description: "a file over the size limit",
-             bytes: Array(("# " + String(repeating: "x", count: YAMLComposer.maxInputBytes)).utf8), id: .inputTooLarge),
-        Case(description: "binary garbage with NUL bytes", bytes: (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) },
-             id: .inputBinary),
-        Case(description: "invalid UTF-8", bytes: Array("name: caf".utf8) + [0xC3, 0x28] + Array("\n".utf8),
-             id: .inputInvalidUTF8),
+        Case(
+            description: "alias bomb as keys' values inside a plan",
+            bytes: Array(("apiVersion: vtop-rollout/v1\nkind: RolloutPlan\n" + billionLaughs(levels: 9)).utf8),
+            id: .yamlAliasLimit),
+        Case(
+            description: "deep flow nesting", bytes: Array((String(repeating: "[", count: 100_000)).utf8),
+            id: .yamlNestingLimit),
+        Case(
+            description: "deep block nesting",
+            bytes: Array((0..<1100).map { String(repeating: " ", count: $0) + "k:\n" }.joined().utf8),
+            id: .yamlNestingLimit),
+        Case(
+            description: "a file over the size limit",
+            bytes: Array(("# " + String(repeating: "x", count: YAMLComposer.maxInputBytes)).utf8), id: .inputTooLarge),
+        Case(
+            description: "binary garbage with NUL bytes",
+            bytes: (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) },
+            id: .inputBinary),
+        Case(
+            description: "invalid UTF-8", bytes: Array("name: caf".utf8) + [0xC3, 0x28] + Array("\n".utf8),
+            id: .inputInvalidUTF8),
         Case(description: "an overlong UTF-8 encoding", bytes: [0x61, 0x3A, 0x20, 0xC0, 0xAF], id: .inputInvalidUTF8),
         Case(description: "a control character", bytes: Array("a: b\u{07}\n".utf8), id: .yamlSyntax),
-        Case(description: "many documents", bytes: Array(String(repeating: "---\na: 1\n", count: 10_000).utf8),
-             id: .planMultipleDocuments),
+        Case(
+            description: "many documents", bytes: Array(String(repeating: "---\na: 1\n", count: 10_000).utf8),
+            id: .planMultipleDocuments),
     ]
 
     @Test(arguments: cases)

@@ -35,18 +35,21 @@ import Testing
             switch self {
             case .scalar(let s): return Self.quote(s)
             case .list(let items): return "[" + items.map(\.yaml).joined(separator: ", ") + "]"
-            case .map(let pairs): return "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.yaml }.joined(separator: ", ") + "}"
+            case .map(let pairs):
+                return "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.yaml }.joined(separator: ", ") + "}"
             }
         }
 
         static func quote(_ s: String) -> String {
             // Numbers and booleans stay plain so their types survive; everything else is quoted.
             if Int(s) != nil || s == "true" || s == "false" { return s }
-            return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                + "\""
         }
     }
 
-    static let vocabulary = PlanKeys.spec + PlanKeys.selector + PlanKeys.releaseStage + PlanKeys.healthCheck + ["x", ""]
+    static let vocabulary =
+        PlanKeys.spec + PlanKeys.selector + PlanKeys.releaseStage + PlanKeys.healthCheck + ["x", ""]
     static let values: [Tree] = [
         .scalar("0"), .scalar("-1"), .scalar("true"), .scalar(""), .scalar("10m"), .scalar("25%"), .scalar("-80"),
         .scalar("primary"), .scalar("{{x}}"), .list([]), .map([]), .list([.scalar("a"), .scalar("a")]),
@@ -84,7 +87,9 @@ import Testing
     static func seeds() -> [(name: String, text: String)] {
         let plans = Repo.root.appendingPathComponent("plans")
         return Repo.files(in: plans).map { ($0, Repo.text(plans.appendingPathComponent($0))) }
-            + Repo.files(in: Repo.fixtures, prefix: "valid-").map { ($0, Repo.text(Repo.fixtures.appendingPathComponent($0))) }
+            + Repo.files(in: Repo.fixtures, prefix: "valid-").map {
+                ($0, Repo.text(Repo.fixtures.appendingPathComponent($0)))
+            }
     }
 
     static func checkInvariants(_ text: String, context: @autoclosure () -> String) {
@@ -118,8 +123,10 @@ import Testing
 
     @Test func textMutationsNeverCrash() {
         var rng = SplitMix64(state: 0x5EED_0002)
-        let noise: [String] = ["\t", "{", "}", "[", "]", "&a ", "*a", "<<: *a\n", ": ", "- ", "'", "\"", "#", "\n  ",
-                               "!!int ", "? ", "|\n", "%YAML 1.2\n", "---\n", "\u{FEFF}", "é", "ø\u{301}"]
+        let noise: [String] = [
+            "\t", "{", "}", "[", "]", "&a ", "*a", "<<: *a\n", ": ", "- ", "'", "\"", "#", "\n  ",
+            "!!int ", "? ", "|\n", "%YAML 1.2\n", "---\n", "\u{FEFF}", "é", "ø\u{301}",
+        ]
         var cases = 0
         for seed in Self.seeds() {
             let lines = seed.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

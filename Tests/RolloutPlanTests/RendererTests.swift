@@ -23,8 +23,9 @@ import Testing
     /// The text rendering is a golden file: re-record it on purpose with VTOP_RECORD_GOLDEN=1.
     @Test func textRenderingMatchesTheGoldenFile() throws {
         let result = PlanParser.parse(Self.source)
-        let rendered = DiagnosticRenderer(color: false).render(result.diagnostics, file: "plans/demo.yaml",
-                                                                source: Self.source)
+        let rendered = DiagnosticRenderer(color: false).render(
+            result.diagnostics, file: "plans/demo.yaml",
+            source: Self.source)
         let golden = Repo.root.appendingPathComponent("Tests/RolloutPlanTests/Golden/render-demo.txt")
         if ProcessInfo.processInfo.environment["VTOP_RECORD_GOLDEN"] == "1" {
             try rendered.write(to: golden, atomically: true, encoding: .utf8)
@@ -58,11 +59,13 @@ import Testing
 
 @Suite struct SuggestionTests {
     @Test(arguments: [
-        ("selct", "select"), ("dependson", "dependsOn"), ("healthcheck", "healthChecks"), ("tabletorder", "tabletOrder"),
+        ("selct", "select"), ("dependson", "dependsOn"), ("healthcheck", "healthChecks"),
+        ("tabletorder", "tabletOrder"),
         ("maxConc", "maxConcurrent"), ("realease", "release"),
     ])
     func suggestsTheIntendedKey(typo: String, intended: String) {
-        let result = PlanParser.parse("""
+        let result = PlanParser.parse(
+            """
             apiVersion: vtop-rollout/v1
             kind: RolloutPlan
             metadata: {name: t}

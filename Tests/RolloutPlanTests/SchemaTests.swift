@@ -7,8 +7,9 @@ import Testing
     static let schemaURL = Repo.root.appendingPathComponent("schemas/rollout-plan.schema.json")
 
     @Test func embeddedSchemaIsTheCheckedInFile() {
-        #expect(PlanSchema.json + "\n" == Repo.text(Self.schemaURL),
-                "run scripts/embed-schema.sh after editing schemas/rollout-plan.schema.json")
+        #expect(
+            PlanSchema.json + "\n" == Repo.text(Self.schemaURL),
+            "run scripts/embed-schema.sh after editing schemas/rollout-plan.schema.json")
     }
 
     @Test func schemaPropertiesMatchTheDecoderKeyTables() throws {
@@ -17,7 +18,8 @@ import Testing
         let defs = try #require(schema["$defs"] as? [String: [String: Any]])
         for (name, keys) in PlanKeys.bySchemaDefinition {
             let definition = name == "#" ? schema : defs[name]
-            let properties = try #require(definition, "schema has no definition '\(name)'")["properties"]
+            let properties =
+                try #require(definition, "schema has no definition '\(name)'")["properties"]
                 as? [String: Any] ?? [:]
             #expect(Set(properties.keys) == Set(keys), "definition '\(name)' and PlanKeys disagree")
         }

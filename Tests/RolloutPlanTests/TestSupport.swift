@@ -75,7 +75,8 @@ struct MarkedFixture {
             if words.count == 4, let n = Int(words[2].dropFirst().dropLast()) { ids[n] = String(words[3]) }
         }
         text = stripped
-        expected = Set(ids.compactMap { n, id in markers[n].map { Expected(id: id, line: $0.line, column: $0.column) } })
+        expected = Set(
+            ids.compactMap { n, id in markers[n].map { Expected(id: id, line: $0.line, column: $0.column) } })
         schemaVerdict = verdict
     }
 }
