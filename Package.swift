@@ -25,8 +25,9 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // Pure: operator kinds, annotation and label keys, names and UIDs, key ranges.
-        .target(name: "VitessModel"),
+        // Pure: operator kinds, annotation and label keys, names and UIDs, key ranges, the
+        // Inventory, and snapshot decoding (Yams decodes `kubectl get -o yaml` dumps).
+        .target(name: "VitessModel", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Pure: YAML plan -> Plan with source locations, diagnostics, static validation, schema.
         .target(
             name: "RolloutPlan",
