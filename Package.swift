@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "vtop-rollout", targets: ["vtop-rollout"]),
         .library(name: "RolloutPlan", targets: ["RolloutPlan"]),
         .library(name: "VitessModel", targets: ["VitessModel"]),
+        .library(name: "RolloutEngine", targets: ["RolloutEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,12 +34,20 @@ let package = Package(
             name: "RolloutPlan",
             dependencies: ["VitessModel", .product(name: "Yams", package: "Yams")]
         ),
+        // Pure: status reports and explanations, live validation, the planner and the executor
+        // state machine. It takes values and returns values; the shell does the I/O.
+        .target(
+            name: "RolloutEngine",
+            dependencies: ["RolloutPlan", "VitessModel", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "vtop-rollout",
             dependencies: [
+                "RolloutEngine",
                 "RolloutPlan",
                 "VitessModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
@@ -46,6 +55,7 @@ let package = Package(
         // Fixtures are read from the source tree (#filePath), so they need no resource bundle.
         .testTarget(
             name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
+        .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine"], exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout"]),
     ],
     swiftLanguageModes: [.v6]

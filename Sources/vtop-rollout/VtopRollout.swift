@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VitessModel
 
 /// The `vtop-rollout` command: staged rollouts for clusters run by vitess-operator.
@@ -12,6 +13,23 @@ struct VtopRollout: AsyncParsableCommand {
             4 paused after a failed check, 5 interrupted, 6 lock held by another run, 64 bad flags.
             """,
         version: ToolVersion.current,
-        subcommands: [PlanCommand.self]
+        subcommands: [StatusCommand.self, PlanCommand.self]
     )
+
+    /// Runs the command, printing `CommandFailure`s as one line and exiting with their code.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+            exit(withError: failure.code)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -153,3 +153,42 @@ import Testing
         #expect(run.stdout.contains("validate") && run.stdout.contains("schema"))
     }
 }
+
+/// `vtop-rollout status` on a snapshot file.
+@Suite struct StatusCLITests {
+    static let snapshot = "Tests/VitessModelTests/Fixtures/example-snapshot.yaml"
+
+    @Test func treeShowsPendingChangesAndBlockers() throws {
+        let run = try CLITests.run(["status", "--snapshot", Self.snapshot, "--cluster", "example", "--explain"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("VitessCluster example  namespace example  updateStrategy External"))
+        #expect(run.stdout.contains("pending: 1 cell, 1 keyspace, 0 shards, 2 tablets, 1 deployment, 2 etcd members"))
+        #expect(run.stdout.contains("tablet-not-ready Pod/example-vttablet-zone1-0790125915"))
+    }
+
+    @Test func jsonAndYamlCarryTheSameReport() throws {
+        let json = try CLITests.run(["status", "--snapshot", Self.snapshot, "--cluster", "example", "-o", "json"])
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["kind"] as? String == "Status")
+        let yaml = try CLITests.run(["status", "--snapshot", Self.snapshot, "--cluster", "example", "-o", "yaml"])
+        #expect(yaml.status == 0)
+        #expect(yaml.stdout.contains("kind: Status\n"))
+        #expect(yaml.stdout.contains("updateStrategy: External\n"))
+    }
+
+    @Test func ambiguousOrUnknownClustersAreInputErrors() throws {
+        let ambiguous = try CLITests.run(["status", "--snapshot", Self.snapshot])
+        #expect(ambiguous.status == 2)
+        #expect(ambiguous.stderr.contains("holds several VitessClusters (example, other); choose one with --cluster"))
+        let unknown = try CLITests.run(["status", "--snapshot", Self.snapshot, "--cluster", "exampel"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("VitessCluster 'exampel' not found (available: example, other)"))
+    }
+
+    @Test func liveClusterIsNotAvailableYet() throws {
+        let run = try CLITests.run(["status"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--snapshot"))
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import VitessModel
+
+/// Loads an inventory from a snapshot file: the shell half of offline status and planning.
+enum SnapshotInventory {
+    /// Reads, decodes and builds; every failure becomes a one-line message and exit code 2.
+    static func load(path: String, cluster: String?, namespace: String?) throws -> Inventory {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(message: "cannot read snapshot '\(path)'", code: Exit.invalidInput)
+        }
+        let objects: ClusterObjects
+        do {
+            objects = try ClusterSnapshot.parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw CommandFailure(message: "\(path): \(error.description)", code: Exit.invalidInput)
+        }
+        let candidates = objects.clusters.filter { namespace == nil || $0.metadata.namespace == namespace }
+        guard let name = cluster ?? (candidates.count == 1 ? candidates[0].metadata.name : nil) else {
+            let names = candidates.map(\.metadata.name).sorted()
+            let message =
+                names.isEmpty
+                ? "\(path) holds no VitessCluster\(namespace.map { " in namespace '\($0)'" } ?? "")"
+                : "\(path) holds several VitessClusters (\(names.joined(separator: ", "))); choose one with --cluster"
+            throw CommandFailure(message: message, code: Exit.invalidInput)
+        }
+        switch Inventory.build(cluster: name, namespace: namespace, from: objects) {
+        case .success(let inventory): return inventory
+        case .failure(let error): throw CommandFailure(message: error.description, code: Exit.invalidInput)
+        }
+    }
+}
+
+/// A failure the user can act on: printed as `error: MESSAGE` on standard error, then the exit code.
+struct CommandFailure: Error, CustomStringConvertible {
+    /// The message.
+    let message: String
+    /// The exit code.
+    let code: ExitCode
+
+    var description: String { message }
+}
