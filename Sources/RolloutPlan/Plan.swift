@@ -25,6 +25,12 @@ public struct Plan: Hashable, Sendable {
     public var stages: [Stage]
     /// Where `spec.stages` starts.
     public var stagesPosition: SourcePosition
+    /// Where `spec.cluster`'s value is written.
+    public var clusterPosition: SourcePosition = .start
+    /// Where `spec.namespace`'s value is written, if it is.
+    public var namespacePosition: SourcePosition?
+    /// Where `spec.requireFullCoverage` (or, without it, `spec`) is written.
+    public var specPosition: SourcePosition = .start
 }
 
 /// Settings every stage inherits unless it sets its own.
@@ -261,6 +267,19 @@ public enum HealthCheck: Hashable, Sendable {
         case .replicationLag: "replicationLag"
         case .http: "http"
         case .command: "command"
+        }
+    }
+}
+
+extension HealthCheck {
+    /// Whether the check makes sense for a stage releasing `target`. A default check is added only
+    /// to stages it applies to; a stage-level check that does not apply is a warning.
+    public func applies(to target: ReleaseTarget) -> Bool {
+        switch self {
+        case .podReady: [.tablets, .etcdMembers].contains(target)
+        case .tabletAvailable, .replicationLag: target == .tablets
+        case .shardHealthy: [.tablets, .shards, .keyspaces].contains(target)
+        case .http, .command: true
         }
     }
 }

@@ -70,10 +70,14 @@ struct PlanDecoder {
         }
         let stages = self.stages(stagesNode, path: path.key("stages"), defaults: defaults)
         guard let cluster else { return nil }
-        return Plan(
+        var plan = Plan(
             name: "", description: nil, cluster: cluster, namespace: namespace,
             requireFullCoverage: requireFullCoverage, expectations: expectations, defaults: defaults,
             estimates: estimates, stages: stages, stagesPosition: stagesNode.position)
+        plan.clusterPosition = spec["cluster"]?.position ?? node.position
+        plan.namespacePosition = spec["namespace"]?.position
+        plan.specPosition = spec.has("requireFullCoverage") ? spec.keyPosition("requireFullCoverage") : node.position
+        return plan
     }
 
     // MARK: - Names
@@ -389,15 +393,11 @@ struct PlanDecoder {
 
     /// Why a check makes no sense for a release target, or nil when it does.
     static func inapplicability(of check: HealthCheck, to target: ReleaseTarget) -> String? {
+        guard !check.applies(to: target) else { return nil }
         switch check {
-        case .podReady:
-            return [.tablets, .etcdMembers].contains(target) ? nil : "it watches released Pods"
-        case .tabletAvailable, .replicationLag:
-            return target == .tablets ? nil : "it watches released tablets"
-        case .shardHealthy:
-            return [.tablets, .shards, .keyspaces].contains(target) ? nil : "it watches the shards a stage touches"
-        case .http, .command:
-            return nil
+        case .podReady: return "it watches released Pods"
+        case .tabletAvailable, .replicationLag: return "it watches released tablets"
+        default: return "it watches the shards a stage touches"
         }
     }
 

@@ -90,3 +90,10 @@ public enum CountOrPercent: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension PlanDuration {
+    /// The sum of two durations.
+    public static func + (lhs: PlanDuration, rhs: PlanDuration) -> PlanDuration {
+        PlanDuration(milliseconds: lhs.milliseconds + rhs.milliseconds)
+    }
+}

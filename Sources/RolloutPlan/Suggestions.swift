@@ -1,7 +1,7 @@
-/// "Did you mean" suggestions for misspelled keys and values.
-enum Suggestions {
+/// "Did you mean" suggestions for misspelled keys, values and names.
+public enum Suggestions {
     /// The closest candidate within a small edit distance, ignoring case; nil if none is close.
-    static func closest(to word: String, in candidates: [String]) -> String? {
+    public static func closest(to word: String, in candidates: [String]) -> String? {
         let lowered = word.lowercased()
         if let exactCase = candidates.first(where: { $0.lowercased() == lowered }) { return exactCase }
         let budget = max(1, min(3, word.count / 3))

@@ -43,17 +43,21 @@ public struct ValidationReport: Codable, Sendable, Equatable {
 
     /// Builds the report from parse results paired with their file names.
     public init(_ results: [(file: String, result: PlanParseResult)]) {
-        files = results.map { file, result in
+        self.init(results.map { ($0.file, $0.result.diagnostics, $0.result.plan?.name) })
+    }
+
+    /// Builds the report from each file's findings and, when it could be read, its plan name.
+    public init(_ results: [(file: String, diagnostics: [Diagnostic], plan: String?)]) {
+        files = results.map { file, diagnostics, plan in
             FileReport(
-                file: file, valid: !result.diagnostics.hasErrors, plan: result.plan?.name,
-                diagnostics: result.diagnostics.map { d in
-                    Entry(
-                        id: d.id.rawValue, severity: d.severity.rawValue, message: d.message, line: d.position?.line,
-                        column: d.position?.column, path: d.path.description, suggestion: d.suggestion,
-                        notes: d.notes)
+                file: file, valid: !diagnostics.hasErrors, plan: plan,
+                diagnostics: diagnostics.map { d in
+                    Entry(id: d.id.rawValue, severity: d.severity.rawValue, message: d.message, line: d.position?.line,
+                          column: d.position?.column, path: d.path.description, suggestion: d.suggestion,
+                          notes: d.notes)
                 })
         }
-        let all = results.flatMap(\.result.diagnostics)
+        let all = results.flatMap(\.diagnostics)
         errors = all.filter { $0.severity == .error }.count
         warnings = all.filter { $0.severity == .warning }.count
     }

@@ -4,7 +4,7 @@ import ArgumentParser
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Validate rollout plans and print the plan schema.",
-        subcommands: [PlanValidateCommand.self, PlanSchemaCommand.self]
+        abstract: "Validate rollout plans, show the steps they compile to, and print the plan schema.",
+        subcommands: [PlanValidateCommand.self, PlanShowCommand.self, PlanSchemaCommand.self]
     )
 }

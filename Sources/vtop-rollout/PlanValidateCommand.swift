@@ -2,12 +2,17 @@ import ArgumentParser
 import Foundation
 import RolloutPlan
 
-/// `vtop-rollout plan validate`: static (and, later, live) checks of plan files.
+/// `vtop-rollout plan validate`: static checks, and live checks against a cluster snapshot.
 struct PlanValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check rollout plans and report every problem with its file, line and column.",
         discussion: """
+            --offline runs the static checks only. --snapshot FILE also checks the plan against the
+            pending changes of the cluster in a `kubectl get -o yaml` dump: selectors that name nothing or
+            match nothing pending, pending changes no stage covers, expect guards, primaries without a
+            reparent candidate, and primaries released before their shard's other tablets.
+
             Exit codes: 0 when every plan is valid (warnings allowed unless --strict), 2 when any plan has
             errors (or warnings under --strict), 64 for bad flags.
             """
@@ -19,8 +24,16 @@ struct PlanValidateCommand: ParsableCommand {
     @Flag(help: "Only the static checks: no cluster is contacted.")
     var offline = false
 
+    @Option(
+        help: "Check against the cluster in this `kubectl get -o yaml` dump.",
+        completion: .file(extensions: ["yaml", "yml", "json"]))
+    var snapshot: String?
+
     @Flag(help: "Treat warnings as errors.")
     var strict = false
+
+    @Flag(help: "Accept releasing a primary that has no reparent candidate (the shard goes down).")
+    var allowDowntime = false
 
     @Option(name: [.short, .customLong("output")], help: "Output format: text or json.")
     var output: OutputFormat = .text
@@ -29,43 +42,39 @@ struct PlanValidateCommand: ParsableCommand {
 
     func validate() throws {
         if plans.isEmpty { throw ValidationError("give at least one plan file") }
-        if !offline {
-            // Live validation needs the cluster inventory (issue #6); say so instead of silently
+        if offline && snapshot != nil { throw ValidationError("--offline and --snapshot exclude each other") }
+        if !offline && snapshot == nil {
+            // Reading the API server arrives with the Kubernetes client; say so instead of silently
             // running only half the checks.
             throw ValidationError(
-                "live validation against a cluster is not available in this build yet; "
-                    + "run with --offline for the static checks")
+                "validating against a live cluster is not available in this build yet; run with --offline for the "
+                    + "static checks, or --snapshot FILE to check against a `kubectl get -o yaml` dump")
         }
     }
 
     func run() throws {
-        var results: [(file: String, result: PlanParseResult)] = []
+        var results: [(file: String, diagnostics: [Diagnostic], plan: String?)] = []
         var sources: [String: String] = [:]
         for path in plans {
-            switch PlanFile.read(path) {
-            case .success(let bytes):
-                results.append((path, PlanParser.parse(bytes)))
-                sources[path] = String(decoding: bytes, as: UTF8.self)
-            case .failure(let problem):
-                results.append((path, PlanParseResult(plan: nil, diagnostics: [problem])))
-            }
+            let live = try LivePlan.load(plan: path, snapshot: snapshot, allowDowntime: allowDowntime)
+            results.append((path, live.diagnostics, live.planName))
+            sources[path] = live.source
         }
         switch output {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(ValidationReport(results))
-            print(String(decoding: data, as: UTF8.self))
+            print(String(decoding: try encoder.encode(ValidationReport(results)), as: UTF8.self))
         case .text:
             let renderer = DiagnosticRenderer(color: color.useColor(environment: ProcessInfo.processInfo.environment))
-            for (file, result) in results {
-                let text = renderer.render(result.diagnostics, file: file, source: sources[file])
+            for (file, diagnostics, _) in results {
+                let text = renderer.render(diagnostics, file: file, source: sources[file])
                 if !text.isEmpty { print(text, terminator: "") }
-                let verdict = result.diagnostics.hasErrors ? "invalid" : "valid"
-                print("\(file): \(verdict) (\(DiagnosticRenderer.summary(result.diagnostics)))")
+                let verdict = diagnostics.hasErrors ? "invalid" : "valid"
+                print("\(file): \(verdict) (\(DiagnosticRenderer.summary(diagnostics)))")
             }
         }
-        let all = results.flatMap(\.result.diagnostics)
+        let all = results.flatMap(\.diagnostics)
         if all.hasErrors || (strict && all.hasWarnings) { throw Exit.invalidInput }
     }
 }

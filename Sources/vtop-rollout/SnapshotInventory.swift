@@ -6,15 +6,7 @@ import VitessModel
 enum SnapshotInventory {
     /// Reads, decodes and builds; every failure becomes a one-line message and exit code 2.
     static func load(path: String, cluster: String?, namespace: String?) throws -> Inventory {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure(message: "cannot read snapshot '\(path)'", code: Exit.invalidInput)
-        }
-        let objects: ClusterObjects
-        do {
-            objects = try ClusterSnapshot.parse(String(decoding: data, as: UTF8.self))
-        } catch {
-            throw CommandFailure(message: "\(path): \(error.description)", code: Exit.invalidInput)
-        }
+        let objects = try Self.objects(path: path)
         let candidates = objects.clusters.filter { namespace == nil || $0.metadata.namespace == namespace }
         guard let name = cluster ?? (candidates.count == 1 ? candidates[0].metadata.name : nil) else {
             let names = candidates.map(\.metadata.name).sorted()
@@ -27,6 +19,20 @@ enum SnapshotInventory {
         switch Inventory.build(cluster: name, namespace: namespace, from: objects) {
         case .success(let inventory): return inventory
         case .failure(let error): throw CommandFailure(message: error.description, code: Exit.invalidInput)
+        }
+    }
+}
+
+extension SnapshotInventory {
+    /// Reads and decodes a snapshot file.
+    static func objects(path: String) throws -> ClusterObjects {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(message: "cannot read snapshot '\(path)'", code: Exit.invalidInput)
+        }
+        do {
+            return try ClusterSnapshot.parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw CommandFailure(message: "\(path): \(error.description)", code: Exit.invalidInput)
         }
     }
 }
