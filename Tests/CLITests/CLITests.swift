@@ -62,9 +62,18 @@ import Testing
         #expect(run.stdout.components(separatedBy: ": valid (0 errors, 0 warnings)").count == plans.count + 1)
     }
 
+    /// A directory for this test run's files, removed when the process exits.
+    static let scratch: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtop-cli-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: CLITests.scratchPath) }
+        return dir
+    }()
+    static let scratchPath = FileManager.default.temporaryDirectory.appendingPathComponent("vtop-cli-\(getpid())")
+
     /// Writes a plan to a fresh temporary file and returns its path.
     static func temporaryPlan(_ text: String, name: String = "plan.yaml") throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtop-cli-\(UUID().uuidString)")
+        let dir = scratch.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent(name)
         try text.write(to: file, atomically: true, encoding: .utf8)
@@ -125,7 +134,7 @@ import Testing
     @Test func liveValidationSaysItIsNotAvailableYet() throws {
         let run = try Self.run(["plan", "validate", "plans/per-cell-waves.yaml"])
         #expect(run.status == 64)
-        #expect(run.stderr.contains("--offline"))
+        #expect(run.stderr.contains("--offline") && run.stderr.contains("--snapshot"))
     }
 
     @Test func schemaCommandPrintsTheCheckedInSchema() throws {
@@ -190,5 +199,53 @@ import Testing
         let run = try CLITests.run(["status"])
         #expect(run.status == 64)
         #expect(run.stderr.contains("--snapshot"))
+    }
+}
+
+/// `plan validate --snapshot` and `plan show`.
+@Suite struct PlanLiveCLITests {
+    static let snapshot = "Tests/RolloutEngineTests/Fixtures/upgrade-snapshot.yaml"
+
+    @Test func validateAgainstASnapshotAddsLiveFindings() throws {
+        let run = try CLITests.run(["plan", "validate", "--snapshot", Self.snapshot, "plans/customer-config-change.yaml"])
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("error[live.expect-failed]: the pending change of VitessKeyspace customer does not match"))
+        #expect(run.stdout.contains("warning[live.uncovered-change]"))
+    }
+
+    @Test func showPrintsTheGraphAndItsEstimate() throws {
+        let run = try CLITests.run(["plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("plan upgrade-v18: "))
+        #expect(run.stdout.contains("estimated duration at least 29m50s"))
+        #expect(run.stdout.contains("tablet/zone1-0000000107"))
+        let mermaid = try CLITests.run(["plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
+                                        "-o", "mermaid"])
+        #expect(mermaid.stdout.hasPrefix("flowchart LR\n"))
+        let dot = try CLITests.run(["plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
+                                    "-o", "dot"])
+        #expect(dot.stdout.hasPrefix("digraph \"upgrade-v18\" {"))
+        let json = try CLITests.run(["plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
+                                     "-o", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["kind"] as? String == "StepGraph")
+        #expect((object?["hash"] as? String)?.hasPrefix("sha256:") == true)
+    }
+
+    @Test func showRefusesAnInvalidPlanWithFindingsOnStandardError() throws {
+        let plan = try CLITests.temporaryPlan(CLITests.header + "  namespace: example\n  stages:\n"
+            + "    - {name: zone1, release: tablets, select: {cell: zone1}}\n    - {name: zone2, release: tablets, select: {cell: zone2}}\n")
+        let run = try CLITests.run(["plan", "show", plan, "--snapshot", Self.snapshot])
+        #expect(run.status == 2)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("error[live.primary-not-last]"))
+    }
+
+    @Test func unknownClusterIsLocatedInThePlan() throws {
+        let plan = try CLITests.temporaryPlan(CLITests.header.replacingOccurrences(of: "cluster: example", with: "cluster: exmaple")
+            + "  stages: [{name: a, release: tablets}]\n")
+        let run = try CLITests.run(["plan", "validate", "--snapshot", Self.snapshot, plan])
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("plan.yaml:5:12: error[live.cluster-not-found]: VitessCluster 'exmaple' does not exist (did you mean 'example'?)"))
     }
 }
