@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "vtop-rollout", targets: ["vtop-rollout"]),
         .library(name: "RolloutPlan", targets: ["RolloutPlan"]),
         .library(name: "VitessModel", targets: ["VitessModel"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,11 @@ let package = Package(
             name: "RolloutPlan",
             dependencies: ["VitessModel", .product(name: "Yams", package: "Yams")]
         ),
+        // I/O: kubeconfig, auth, REST over libcurl, retries, watches. Yams reads kubeconfig YAML.
+        .target(
+            name: "KubeClient",
+            dependencies: ["CCurl", "VitessModel", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "vtop-rollout",
             dependencies: [
@@ -48,6 +54,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
