@@ -20,9 +20,11 @@ public struct ClusterConnection: Sendable, CustomStringConvertible {
     public var warnings: [String]
 
     /// Builds a connection by hand (tests, the sandbox).
-    public init(server: String, contextName: String? = nil, clusterName: String? = nil, userName: String? = nil,
-                namespace: String = "default", transport: TransportConfiguration = TransportConfiguration(),
-                credentials: Credentials = Credentials(), warnings: [String] = []) {
+    public init(
+        server: String, contextName: String? = nil, clusterName: String? = nil, userName: String? = nil,
+        namespace: String = "default", transport: TransportConfiguration = TransportConfiguration(),
+        credentials: Credentials = Credentials(), warnings: [String] = []
+    ) {
         self.server = server
         self.contextName = contextName
         self.clusterName = clusterName
@@ -52,8 +54,10 @@ public struct ConnectionOptions: Sendable, Hashable {
     public var connectTimeout: Duration
 
     /// Builds options.
-    public init(kubeconfig: String? = nil, context: String? = nil, namespace: String? = nil,
-                connectTimeout: Duration = .seconds(10)) {
+    public init(
+        kubeconfig: String? = nil, context: String? = nil, namespace: String? = nil,
+        connectTimeout: Duration = .seconds(10)
+    ) {
         self.kubeconfig = kubeconfig
         self.context = context
         self.namespace = namespace
@@ -71,9 +75,11 @@ public struct LoaderEnvironment: Sendable {
     public var now: Date
 
     /// Builds an environment.
-    public init(variables: [String: String],
-                serviceAccountDirectory: String = "/var/run/secrets/kubernetes.io/serviceaccount",
-                now: Date = Date()) {
+    public init(
+        variables: [String: String],
+        serviceAccountDirectory: String = "/var/run/secrets/kubernetes.io/serviceaccount",
+        now: Date = Date()
+    ) {
         self.variables = variables
         self.serviceAccountDirectory = serviceAccountDirectory
         self.now = now
@@ -127,9 +133,10 @@ public enum ConnectionLoader {
 
     /// Resolves the connection: kubeconfig when one exists, otherwise in-cluster configuration when
     /// the process runs in a Pod.
-    public static func load(options: ConnectionOptions = ConnectionOptions(),
-                            environment: LoaderEnvironment = .process) throws -> ClusterConnection
-    {
+    public static func load(
+        options: ConnectionOptions = ConnectionOptions(),
+        environment: LoaderEnvironment = .process
+    ) throws -> ClusterConnection {
         let (config, read, tried) = try loadKubeconfig(options: options, environment: environment)
         if read.isEmpty {
             if environment.variables["KUBERNETES_SERVICE_HOST"] != nil {
@@ -141,9 +148,10 @@ public enum ConnectionLoader {
     }
 
     /// Picks the context, cluster and user from a merged kubeconfig and turns them into a connection.
-    public static func resolve(_ config: Kubeconfig, options: ConnectionOptions,
-                               environment: LoaderEnvironment) throws -> ClusterConnection
-    {
+    public static func resolve(
+        _ config: Kubeconfig, options: ConnectionOptions,
+        environment: LoaderEnvironment
+    ) throws -> ClusterConnection {
         let available = Array(config.contexts.keys)
         guard let contextName = options.context ?? config.currentContext else {
             throw KubeconfigError.noCurrentContext(available: available)
@@ -171,16 +179,19 @@ public enum ConnectionLoader {
 
         let clusterOwner = "cluster '\(clusterName)'"
         let userOwner = "user '\(userName)'"
-        let ca = try material(data: cluster.certificateAuthorityData, file: cluster.certificateAuthority,
-                              field: "certificate-authority", owner: clusterOwner)
+        let ca = try material(
+            data: cluster.certificateAuthorityData, file: cluster.certificateAuthority,
+            field: "certificate-authority", owner: clusterOwner)
         var warnings: [String] = []
         let insecure = cluster.insecureSkipTLSVerify ?? false
         if insecure {
-            warnings.append("warning: cluster '\(clusterName)' sets insecure-skip-tls-verify: the server's "
-                + "certificate is not verified, so this connection can be intercepted")
+            warnings.append(
+                "warning: cluster '\(clusterName)' sets insecure-skip-tls-verify: the server's "
+                    + "certificate is not verified, so this connection can be intercepted")
         }
-        let (proxy, noProxy) = proxySettings(server: server, kubeconfigProxy: cluster.proxyURL,
-                                             variables: environment.variables)
+        let (proxy, noProxy) = proxySettings(
+            server: server, kubeconfigProxy: cluster.proxyURL,
+            variables: environment.variables)
         let transport = TransportConfiguration(
             certificateAuthorityPEM: insecure ? nil : ca, tlsServerName: cluster.tlsServerName,
             insecureSkipTLSVerify: insecure, proxyURL: proxy, noProxy: noProxy,
@@ -189,7 +200,8 @@ public enum ConnectionLoader {
         let credentials = try credentials(
             for: user, userName: userName, owner: userOwner, cluster: cluster, server: server, ca: ca,
             environment: environment)
-        let namespace = options.namespace.flatMap { $0.isEmpty ? nil : $0 }
+        let namespace =
+            options.namespace.flatMap { $0.isEmpty ? nil : $0 }
             ?? context.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         return ClusterConnection(
             server: server, contextName: contextName, clusterName: clusterName, userName: userName,
@@ -204,8 +216,9 @@ public enum ConnectionLoader {
             throw KubeconfigError.legacyAuthProvider(user: userName, provider: provider.name)
         }
         var credentials = Credentials()
-        let certificate = try material(data: user.clientCertificateData, file: user.clientCertificate,
-                                       field: "client-certificate", owner: owner)
+        let certificate = try material(
+            data: user.clientCertificateData, file: user.clientCertificate,
+            field: "client-certificate", owner: owner)
         let key = try material(data: user.clientKeyData, file: user.clientKey, field: "client-key", owner: owner)
         switch (certificate, key) {
         case (let certificate?, let key?):
@@ -228,7 +241,8 @@ public enum ConnectionLoader {
         }
         if let exec = user.exec {
             let apiVersion = exec.apiVersion ?? "client.authentication.k8s.io/v1"
-            guard apiVersion == "client.authentication.k8s.io/v1" || apiVersion == "client.authentication.k8s.io/v1beta1"
+            guard
+                apiVersion == "client.authentication.k8s.io/v1" || apiVersion == "client.authentication.k8s.io/v1beta1"
             else {
                 throw KubeconfigError.execInvalidOutput(
                     user: userName, command: exec.command,
@@ -249,9 +263,10 @@ public enum ConnectionLoader {
             ]
             var env: [String: String] = [:]
             for variable in exec.env ?? [] { env[variable.name] = variable.value }
-            credentials.bearer = .exec(ExecPlugin(
-                user: userName, command: exec.command, args: exec.args ?? [], env: env, apiVersion: apiVersion,
-                execInfo: execInfo.encoded(), installHint: exec.installHint))
+            credentials.bearer = .exec(
+                ExecPlugin(
+                    user: userName, command: exec.command, args: exec.args ?? [], env: env, apiVersion: apiVersion,
+                    execInfo: execInfo.encoded(), installHint: exec.installHint))
         }
         return credentials
     }
@@ -272,19 +287,22 @@ public enum ConnectionLoader {
         guard FileManager.default.isReadableFile(atPath: tokenPath) else {
             throw KubeconfigError.inClusterIncomplete(detail: "cannot read the service-account token at \(tokenPath)")
         }
-        let ca = try material(data: nil, file: "\(directory)/ca.crt", field: "service-account CA",
-                              owner: "in-cluster configuration")
+        let ca = try material(
+            data: nil, file: "\(directory)/ca.crt", field: "service-account CA",
+            owner: "in-cluster configuration")
         let fileNamespace = (try? String(contentsOfFile: "\(directory)/namespace", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let namespace = options.namespace.flatMap { $0.isEmpty ? nil : $0 }
+        let namespace =
+            options.namespace.flatMap { $0.isEmpty ? nil : $0 }
             ?? fileNamespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         let hostPart = host.contains(":") ? "[\(host)]" : host
         let server = "https://\(hostPart):\(port)"
         let (proxy, noProxy) = proxySettings(server: server, kubeconfigProxy: nil, variables: environment.variables)
         return ClusterConnection(
             server: server, namespace: namespace,
-            transport: TransportConfiguration(certificateAuthorityPEM: ca, proxyURL: proxy, noProxy: noProxy,
-                                              connectTimeout: options.connectTimeout),
+            transport: TransportConfiguration(
+                certificateAuthorityPEM: ca, proxyURL: proxy, noProxy: noProxy,
+                connectTimeout: options.connectTimeout),
             credentials: Credentials(bearer: .tokenFile(path: tokenPath)))
     }
 
@@ -315,8 +333,9 @@ public enum ConnectionLoader {
             do {
                 return try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                throw KubeconfigError.fileReference(field: field, owner: owner, path: file,
-                                                    reason: FileText.reason(error))
+                throw KubeconfigError.fileReference(
+                    field: field, owner: owner, path: file,
+                    reason: FileText.reason(error))
             }
         }
         return nil

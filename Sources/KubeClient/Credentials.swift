@@ -61,8 +61,10 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Builds credentials.
-    public init(clientCertificate: ClientCertificate? = nil, bearer: BearerSource? = nil,
-                basic: (username: String, password: String)? = nil) {
+    public init(
+        clientCertificate: ClientCertificate? = nil, bearer: BearerSource? = nil,
+        basic: (username: String, password: String)? = nil
+    ) {
         self.clientCertificate = clientCertificate
         self.bearer = bearer
         self.basic = basic
@@ -245,9 +247,10 @@ public enum ProcessExecRunner {
             let finalEnv = env
             return try await withCheckedThrowingContinuation { continuation in
                 let thread = Thread {
-                    continuation.resume(with: Result {
-                        try runBlocking(executable: executable, plugin: plugin, environment: finalEnv)
-                    })
+                    continuation.resume(
+                        with: Result {
+                            try runBlocking(executable: executable, plugin: plugin, environment: finalEnv)
+                        })
                 }
                 thread.name = "vtop-exec-plugin"
                 thread.start()
@@ -268,13 +271,15 @@ public enum ProcessExecRunner {
         do {
             try process.run()
         } catch {
-            throw KubeconfigError.execNotFound(user: plugin.user, command: plugin.command, installHint: plugin.installHint)
+            throw KubeconfigError.execNotFound(
+                user: plugin.user, command: plugin.command, installHint: plugin.installHint)
         }
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw KubeconfigError.execFailed(user: plugin.user, command: plugin.command,
-                                             exitCode: process.terminationStatus)
+            throw KubeconfigError.execFailed(
+                user: plugin.user, command: plugin.command,
+                exitCode: process.terminationStatus)
         }
         return output
     }

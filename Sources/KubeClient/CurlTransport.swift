@@ -19,9 +19,11 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible {
     public var userAgent: String
 
     /// Builds transport settings.
-    public init(certificateAuthorityPEM: Data? = nil, tlsServerName: String? = nil,
-                insecureSkipTLSVerify: Bool = false, proxyURL: String? = nil, noProxy: String? = nil,
-                connectTimeout: Duration = .seconds(10), userAgent: String = KubeClient.userAgent) {
+    public init(
+        certificateAuthorityPEM: Data? = nil, tlsServerName: String? = nil,
+        insecureSkipTLSVerify: Bool = false, proxyURL: String? = nil, noProxy: String? = nil,
+        connectTimeout: Duration = .seconds(10), userAgent: String = KubeClient.userAgent
+    ) {
         self.certificateAuthorityPEM = certificateAuthorityPEM
         self.tlsServerName = tlsServerName
         self.insecureSkipTLSVerify = insecureSkipTLSVerify
@@ -59,7 +61,8 @@ public struct CurlTransport: HTTPTransport {
             if case .cancelled = termination { transfer.cancel() }
         }
         let head = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponseHead, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<HTTPResponseHead, any Error>) in
                 transfer.start(head: continuation)
             }
         } onCancel: {
@@ -91,11 +94,14 @@ final class CurlTransfer: @unchecked Sendable {
     private let lock = NSLock()
     private var headContinuation: CheckedContinuation<HTTPResponseHead, any Error>?
     private var cancelled = false
+    private var multi: UnsafeMutableRawPointer?
     private var status = 0
     private var headers: [String: String] = [:]
 
-    init(request: HTTPRequest, configuration: TransportConfiguration,
-         body: AsyncThrowingStream<Data, any Error>.Continuation) {
+    init(
+        request: HTTPRequest, configuration: TransportConfiguration,
+        body: AsyncThrowingStream<Data, any Error>.Continuation
+    ) {
         self.request = request
         self.configuration = configuration
         self.body = body
@@ -108,8 +114,14 @@ final class CurlTransfer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Marks the transfer cancelled and wakes its poll loop, so it stops at once rather than at
+    /// libcurl's next once-a-second progress callback.
     func cancel() {
-        lock.withLock { cancelled = true }
+        lock.withLock {
+            cancelled = true
+            // Under the lock: `run` clears `multi` under the same lock before cleaning it up.
+            if let multi { _ = curl_multi_wakeup(multi) }
+        }
     }
 
     var isCancelled: Bool { lock.withLock { cancelled } }
@@ -166,8 +178,10 @@ final class CurlTransfer: @unchecked Sendable {
 
     private func run() {
         guard let handle = curl_easy_init() else {
-            fail(TransportError(kind: .other, url: URLText.withoutUserInfo(request.url),
-                                reason: "libcurl could not create a handle", curlCode: -1))
+            fail(
+                TransportError(
+                    kind: .other, url: URLText.withoutUserInfo(request.url),
+                    reason: "libcurl could not create a handle", curlCode: -1))
             return
         }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -291,7 +305,7 @@ final class CurlTransfer: @unchecked Sendable {
             return transfer.isCancelled ? 1 : 0
         }
 
-        let code = curl_easy_perform(handle)
+        let code = perform(handle)
         if code == CURLE_OK {
             deliverHead()
             body.finish()
@@ -301,6 +315,33 @@ final class CurlTransfer: @unchecked Sendable {
         _ = vtop_curl_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno)
         let detail = String(cString: errorBuffer)
         fail(Self.error(code: code, osErrno: osErrno, detail: detail, url: request.url, cancelled: isCancelled))
+    }
+
+    /// Runs the transfer on a private multi handle: the same blocking loop as `curl_easy_perform`,
+    /// but `curl_multi_wakeup` can interrupt its wait from another thread when the task is cancelled.
+    private func perform(_ handle: UnsafeMutableRawPointer) -> CURLcode {
+        guard let multiHandle = curl_multi_init() else { return curl_easy_perform(handle) }
+        _ = curl_multi_add_handle(multiHandle, handle)
+        lock.withLock { multi = multiHandle }
+        defer {
+            lock.withLock { multi = nil }
+            _ = curl_multi_remove_handle(multiHandle, handle)
+            _ = curl_multi_cleanup(multiHandle)
+        }
+        var running: Int32 = 1
+        while running > 0 {
+            if isCancelled { return CURLE_ABORTED_BY_CALLBACK }
+            guard curl_multi_perform(multiHandle, &running) == CURLM_OK else { return CURLE_FAILED_INIT }
+            if running > 0 {
+                _ = curl_multi_poll(multiHandle, nil, 0, 1000, nil)
+            }
+        }
+        var remaining: Int32 = 0
+        var result = CURLE_OK
+        while let message = curl_multi_info_read(multiHandle, &remaining) {
+            if message.pointee.msg == CURLMSG_DONE { result = message.pointee.data.result }
+        }
+        return isCancelled && result != CURLE_OK ? CURLE_ABORTED_BY_CALLBACK : result
     }
 
     private static func setBlob(_ handle: UnsafeMutableRawPointer, _ option: CURLoption, _ data: Data) {

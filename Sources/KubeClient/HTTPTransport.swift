@@ -50,9 +50,11 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
     public var timeout: Duration?
 
     /// Builds a request.
-    public init(method: String, url: String, headers: [HTTPHeader] = [], body: Data? = nil,
-                authorization: String? = nil, clientCertificate: ClientCertificate? = nil,
-                timeout: Duration? = .seconds(60)) {
+    public init(
+        method: String, url: String, headers: [HTTPHeader] = [], body: Data? = nil,
+        authorization: String? = nil, clientCertificate: ClientCertificate? = nil,
+        timeout: Duration? = .seconds(60)
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -27,11 +27,13 @@ public final class KubeClient: ClusterAPI {
     ///   - now: the clock for exec credential expiry.
     ///   - logger: receives one entry per HTTP attempt (`-v`); entries never hold credentials.
     ///   - warn: receives the connection's warnings once, such as insecure TLS.
-    public init(connection: ClusterConnection, transport: (any HTTPTransport)? = nil,
-                retry: RetryPolicy = RetryPolicy(), execRunner: @escaping ExecRunner = ProcessExecRunner.make(),
-                now: @escaping @Sendable () -> Date = { Date() },
-                logger: (@Sendable (RequestLogEntry) -> Void)? = nil,
-                warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+    public init(
+        connection: ClusterConnection, transport: (any HTTPTransport)? = nil,
+        retry: RetryPolicy = RetryPolicy(), execRunner: @escaping ExecRunner = ProcessExecRunner.make(),
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: (@Sendable (RequestLogEntry) -> Void)? = nil,
+        warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    ) {
         self.connection = connection
         self.transport = transport ?? CurlTransport(configuration: connection.transport)
         self.credentials = CredentialStore(credentials: connection.credentials, runExec: execRunner, now: now)
@@ -68,8 +70,9 @@ public final class KubeClient: ClusterAPI {
     {
         let namespace = scope(kind, namespace)
         let context = context("patch", kind, namespace, name)
-        let body = try await call(context, method: "PATCH", path: kind.objectPath(namespace: namespace, name: name),
-                                  body: patch.body, contentType: patch.contentType)
+        let body = try await call(
+            context, method: "PATCH", path: kind.objectPath(namespace: namespace, name: name),
+            body: patch.body, contentType: patch.contentType)
         return KubeObject(try decode(body))
     }
 
@@ -77,8 +80,9 @@ public final class KubeClient: ClusterAPI {
     public func create(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject {
         let namespace = scope(kind, namespace ?? object.namespace)
         let context = context("create", kind, namespace, object.name)
-        let body = try await call(context, method: "POST", path: kind.collectionPath(namespace: namespace),
-                                  body: object.json.encoded(), contentType: "application/json")
+        let body = try await call(
+            context, method: "POST", path: kind.collectionPath(namespace: namespace),
+            body: object.json.encoded(), contentType: "application/json")
         return KubeObject(try decode(body))
     }
 
@@ -86,9 +90,10 @@ public final class KubeClient: ClusterAPI {
     public func update(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject {
         let namespace = scope(kind, namespace ?? object.namespace)
         let context = context("update", kind, namespace, object.name)
-        let body = try await call(context, method: "PUT",
-                                  path: kind.objectPath(namespace: namespace, name: object.name),
-                                  body: object.json.encoded(), contentType: "application/json")
+        let body = try await call(
+            context, method: "PUT",
+            path: kind.objectPath(namespace: namespace, name: object.name),
+            body: object.json.encoded(), contentType: "application/json")
         return KubeObject(try decode(body))
     }
 
@@ -119,9 +124,10 @@ public final class KubeClient: ClusterAPI {
 
     // MARK: - Watch
 
-    private func runWatch(_ kind: ResourceKind, namespace: String?, options: WatchOptions,
-                          continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) async throws
-    {
+    private func runWatch(
+        _ kind: ResourceKind, namespace: String?, options: WatchOptions,
+        continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+    ) async throws {
         let listOptions = ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector)
         func relist() async throws -> String {
             let list = try await listAll(kind, namespace: namespace, options: listOptions)
@@ -195,8 +201,9 @@ public final class KubeClient: ClusterAPI {
     private func context(_ verb: String, _ kind: ResourceKind, _ namespace: String?, _ name: String?)
         -> RequestContext
     {
-        RequestContext(verb: verb, kind: kind, namespace: kind.namespaced ? namespace : nil, name: name,
-                       server: URLText.origin(connection.server))
+        RequestContext(
+            verb: verb, kind: kind, namespace: kind.namespaced ? namespace : nil, name: name,
+            server: URLText.origin(connection.server))
     }
 
     private func decode(_ body: Data) throws -> JSONValue {
@@ -207,11 +214,13 @@ public final class KubeClient: ClusterAPI {
         }
     }
 
-    private func call(_ context: RequestContext, method: String, path: String, query: [(String, String)] = [],
-                      body: Data? = nil, contentType: String? = nil) async throws -> Data
-    {
-        let response = try await start(context, method: method, path: path, query: query, body: body,
-                                       contentType: contentType, timeout: .seconds(60))
+    private func call(
+        _ context: RequestContext, method: String, path: String, query: [(String, String)] = [],
+        body: Data? = nil, contentType: String? = nil
+    ) async throws -> Data {
+        let response = try await start(
+            context, method: method, path: path, query: query, body: body,
+            contentType: contentType, timeout: .seconds(60))
         var data = Data()
         do {
             for try await chunk in response.body { data.append(chunk) }
@@ -223,8 +232,10 @@ public final class KubeClient: ClusterAPI {
 
     /// Sends one logical request: applies credentials, retries within the policy, refreshes
     /// credentials once after a 401, and returns a successful response whose body is still streaming.
-    private func start(_ context: RequestContext, method: String, path: String, query: [(String, String)],
-                       body: Data? = nil, contentType: String? = nil, timeout: Duration?) async throws
+    private func start(
+        _ context: RequestContext, method: String, path: String, query: [(String, String)],
+        body: Data? = nil, contentType: String? = nil, timeout: Duration?
+    ) async throws
         -> HTTPStreamingResponse
     {
         let url = Self.url(server: connection.server, path: path, query: query)
@@ -238,16 +249,19 @@ public final class KubeClient: ClusterAPI {
         while true {
             attempt += 1
             let applied = try await credentials.current()
-            let request = HTTPRequest(method: method, url: url, headers: headers, body: body,
-                                      authorization: applied.authorization,
-                                      clientCertificate: applied.clientCertificate, timeout: timeout)
+            let request = HTTPRequest(
+                method: method, url: url, headers: headers, body: body,
+                authorization: applied.authorization,
+                clientCertificate: applied.clientCertificate, timeout: timeout)
             let started = clock.now
             let response: HTTPStreamingResponse
             do {
                 response = try await transport.execute(request)
             } catch let error as TransportError {
-                logger?(RequestLogEntry(method: method, url: loggedURL, status: nil, latency: clock.now - started,
-                                        attempt: attempt, failure: error.description))
+                logger?(
+                    RequestLogEntry(
+                        method: method, url: loggedURL, status: nil, latency: clock.now - started,
+                        attempt: attempt, failure: error.description))
                 if error.kind != .cancelled, RetryPolicy.isRetryable(error, method: method),
                     let delay = nextDelay(attempt: attempt, waited: waited, retryAfter: nil)
                 {
@@ -258,8 +272,10 @@ public final class KubeClient: ClusterAPI {
                 throw KubeError.transport(error)
             }
             let status = response.head.status
-            logger?(RequestLogEntry(method: method, url: loggedURL, status: status, latency: clock.now - started,
-                                    attempt: attempt))
+            logger?(
+                RequestLogEntry(
+                    method: method, url: loggedURL, status: status, latency: clock.now - started,
+                    attempt: attempt))
             if (200..<300).contains(status) { return response }
 
             var errorBody = Data()

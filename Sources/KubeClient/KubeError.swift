@@ -114,7 +114,8 @@ extension KubeError {
     static func from(status: Int, body: Data, context: RequestContext, retryAfter: Int?) -> KubeError {
         let json = try? JSONValue(data: body)
         let isStatus = json?["kind"]?.stringValue == "Status"
-        let message = (isStatus ? json?["message"]?.stringValue : nil)
+        let message =
+            (isStatus ? json?["message"]?.stringValue : nil)
             ?? Self.shortText(body) ?? "HTTP \(status)"
         let reason = isStatus ? json?["reason"]?.stringValue : nil
         let details = json?["details"]
@@ -148,8 +149,9 @@ extension KubeError {
     }
 
     private static func shortText(_ body: Data) -> String? {
-        guard let text = String(data: body.prefix(300), encoding: .utf8)?
-            .trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty
+        guard
+            let text = String(data: body.prefix(300), encoding: .utf8)?
+                .trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty
         else { return nil }
         return text
     }

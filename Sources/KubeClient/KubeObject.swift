@@ -70,8 +70,10 @@ public struct ListOptions: Sendable, Hashable {
     public var continueToken: String?
 
     /// Builds list options.
-    public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil,
-                continueToken: String? = nil) {
+    public init(
+        labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil,
+        continueToken: String? = nil
+    ) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.limit = limit
@@ -91,8 +93,10 @@ public struct WatchOptions: Sendable, Hashable {
     public var timeoutSeconds: Int
 
     /// Builds watch options.
-    public init(labelSelector: String? = nil, fieldSelector: String? = nil, resourceVersion: String? = nil,
-                timeoutSeconds: Int = 300) {
+    public init(
+        labelSelector: String? = nil, fieldSelector: String? = nil, resourceVersion: String? = nil,
+        timeoutSeconds: Int = 300
+    ) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.resourceVersion = resourceVersion

@@ -5,22 +5,25 @@ import Testing
 
 /// Token files, exec credential plugins and in-cluster configuration, end to end.
 @Suite struct AuthTests {
-    private func plugin(state: String, env: [String: String] = [:], apiVersion: String = "client.authentication.k8s.io/v1",
-                        execInfo: JSONValue = ["kind": "ExecCredential"]) -> ExecPlugin
-    {
+    private func plugin(
+        state: String, env: [String: String] = [:], apiVersion: String = "client.authentication.k8s.io/v1",
+        execInfo: JSONValue = ["kind": "ExecCredential"]
+    ) -> ExecPlugin {
         var env = env
         env["PLUGIN_STATE"] = state
-        return ExecPlugin(user: "eks-user", command: Fixtures.path("exec-plugin.py"), args: ["token", "--cluster", "c"],
-                          env: env, apiVersion: apiVersion, execInfo: execInfo.encoded(), installHint: nil)
+        return ExecPlugin(
+            user: "eks-user", command: Fixtures.path("exec-plugin.py"), args: ["token", "--cluster", "c"],
+            env: env, apiVersion: apiVersion, execInfo: execInfo.encoded(), installHint: nil)
     }
 
     @Test func execTokenIsCachedUntilItExpires() async throws {
         let temp = try TempDirectory()
         let state = temp.url.appendingPathComponent("count").path
-        let server = try TestServer([], default: Bodies.ok(Bodies.pod("a")))
+        let server = try await TestServer.start([], default: Bodies.ok(Bodies.pod("a")))
         let client = makeClient(
             server: server.url,
-            credentials: Credentials(bearer: .exec(plugin(state: state, env: ["PLUGIN_EXPIRY": "2999-01-01T00:00:00Z"]))))
+            credentials: Credentials(
+                bearer: .exec(plugin(state: state, env: ["PLUGIN_EXPIRY": "2999-01-01T00:00:00Z"]))))
         _ = try await client.get(.pod, namespace: "default", name: "a")
         _ = try await client.get(.pod, namespace: "default", name: "a")
         let headers = try server.requests().map { $0["headers"]?["authorization"]?.stringValue }
@@ -33,10 +36,11 @@ import Testing
     @Test func anExpiredExecTokenIsFetchedAgain() async throws {
         let temp = try TempDirectory()
         let state = temp.url.appendingPathComponent("count").path
-        let server = try TestServer([], default: Bodies.ok(Bodies.pod("a")))
+        let server = try await TestServer.start([], default: Bodies.ok(Bodies.pod("a")))
         let client = makeClient(
             server: server.url,
-            credentials: Credentials(bearer: .exec(plugin(state: state, env: ["PLUGIN_EXPIRY": "2001-01-01T00:00:00Z"]))))
+            credentials: Credentials(
+                bearer: .exec(plugin(state: state, env: ["PLUGIN_EXPIRY": "2001-01-01T00:00:00Z"]))))
         _ = try await client.get(.pod, namespace: "default", name: "a")
         _ = try await client.get(.pod, namespace: "default", name: "a")
         let headers = try server.requests().map { $0["headers"]?["authorization"]?.stringValue }
@@ -46,28 +50,37 @@ import Testing
     @Test func a401RefreshesExecCredentialsExactlyOnce() async throws {
         let temp = try TempDirectory()
         let state = temp.url.appendingPathComponent("count").path
-        let unauthorized: JSONValue = ["status": 401, "body": Bodies.status(401, reason: "Unauthorized", message: "expired")]
-        let server = try TestServer([unauthorized, Bodies.ok(Bodies.pod("a")), unauthorized, unauthorized])
+        let unauthorized: JSONValue = [
+            "status": 401, "body": Bodies.status(401, reason: "Unauthorized", message: "expired"),
+        ]
+        let server = try await TestServer.start([unauthorized, Bodies.ok(Bodies.pod("a")), unauthorized, unauthorized])
         let client = makeClient(server: server.url, credentials: Credentials(bearer: .exec(plugin(state: state))))
         _ = try await client.get(.pod, namespace: "default", name: "a")
         await #expect(throws: KubeError.self) { _ = try await client.get(.pod, namespace: "default", name: "a") }
         let headers = try server.requests().map { $0["headers"]?["authorization"]?.stringValue ?? "" }
-        #expect(headers == ["Bearer exec-token-1", "Bearer exec-token-2", "Bearer exec-token-2", "Bearer exec-token-3"])
+        #expect(
+            headers == ["Bearer exec-token-1", "Bearer exec-token-2", "Bearer exec-token-2", "Bearer exec-token-3"])
     }
 
     @Test func execPluginFailuresAndBadOutputAreExplained() async throws {
         let temp = try TempDirectory()
         let state = temp.url.appendingPathComponent("count").path
-        let server = try TestServer([], default: Bodies.ok(Bodies.pod("a")))
-        let failing = makeClient(server: server.url,
-                                 credentials: Credentials(bearer: .exec(plugin(state: state, env: ["PLUGIN_FAIL": "1"]))))
-        await #expect(throws: KubeconfigError.execFailed(user: "eks-user", command: Fixtures.path("exec-plugin.py"),
-                                                         exitCode: 3)) {
+        let server = try await TestServer.start([], default: Bodies.ok(Bodies.pod("a")))
+        let failing = makeClient(
+            server: server.url,
+            credentials: Credentials(bearer: .exec(plugin(state: state, env: ["PLUGIN_FAIL": "1"]))))
+        await #expect(
+            throws: KubeconfigError.execFailed(
+                user: "eks-user", command: Fixtures.path("exec-plugin.py"),
+                exitCode: 3)
+        ) {
             _ = try await failing.get(.pod, namespace: "default", name: "a")
         }
         let mismatched = makeClient(
             server: server.url,
-            credentials: Credentials(bearer: .exec(plugin(state: state, env: ["PLUGIN_API_VERSION": "client.authentication.k8s.io/v1beta1"]))))
+            credentials: Credentials(
+                bearer: .exec(plugin(state: state, env: ["PLUGIN_API_VERSION": "client.authentication.k8s.io/v1beta1"]))
+            ))
         do {
             _ = try await mismatched.get(.pod, namespace: "default", name: "a")
             Issue.record("expected an error")
@@ -82,8 +95,9 @@ import Testing
             _ = try await absent.get(.pod, namespace: "default", name: "a")
             Issue.record("expected an error")
         } catch let error as KubeconfigError {
-            #expect(error.description == "exec plugin 'aws-iam-authenticator-not-installed' for user 'eks-user' was "
-                + "not found: install aws-iam-authenticator")
+            #expect(
+                error.description == "exec plugin 'aws-iam-authenticator-not-installed' for user 'eks-user' was "
+                    + "not found: install aws-iam-authenticator")
         }
         #expect(try server.requests().isEmpty)
     }
@@ -91,7 +105,7 @@ import Testing
     @Test func tokenFileIsReReadWhenItChanges() async throws {
         let temp = try TempDirectory()
         let tokenPath = try temp.write("token", "first-token\n")
-        let server = try TestServer([], default: Bodies.ok(Bodies.pod("a")))
+        let server = try await TestServer.start([], default: Bodies.ok(Bodies.pod("a")))
         let client = makeClient(server: server.url, credentials: Credentials(bearer: .tokenFile(path: tokenPath)))
         _ = try await client.get(.pod, namespace: "default", name: "a")
         try temp.write("token", "second-token-rotated\n")
@@ -105,10 +119,12 @@ import Testing
         try temp.write("sa/token", "sa-token-1")
         try temp.write("sa/namespace", "vitess\n")
         try temp.write("sa/ca.crt", String(decoding: try Fixtures.data("certs/ca.crt"), as: UTF8.self))
-        let server = try TestServer([], default: Bodies.ok(Bodies.pod("a")), tls: .serverOnly)
+        let server = try await TestServer.start([], default: Bodies.ok(Bodies.pod("a")), tls: .serverOnly)
         let environment = LoaderEnvironment(
-            variables: ["KUBERNETES_SERVICE_HOST": "localhost", "KUBERNETES_SERVICE_PORT": String(server.port),
-                        "HOME": temp.path],
+            variables: [
+                "KUBERNETES_SERVICE_HOST": "localhost", "KUBERNETES_SERVICE_PORT": String(server.port),
+                "HOME": temp.path,
+            ],
             serviceAccountDirectory: temp.url.appendingPathComponent("sa").path)
         let connection = try ConnectionLoader.load(options: ConnectionOptions(), environment: environment)
         #expect(connection.server == "https://localhost:\(server.port)")
@@ -118,11 +134,15 @@ import Testing
         try temp.write("sa/token", "sa-token-2-rotated")
         _ = try await client.get(.pod, namespace: nil, name: "a")
         let requests = try server.requests()
-        #expect(requests.map { $0["headers"]?["authorization"]?.stringValue } == ["Bearer sa-token-1",
-                                                                                  "Bearer sa-token-2-rotated"])
+        #expect(
+            requests.map { $0["headers"]?["authorization"]?.stringValue } == [
+                "Bearer sa-token-1",
+                "Bearer sa-token-2-rotated",
+            ])
         #expect(requests.first?["path"] == "/api/v1/namespaces/vitess/pods/a")
 
-        let overridden = try ConnectionLoader.load(options: ConnectionOptions(namespace: "other"), environment: environment)
+        let overridden = try ConnectionLoader.load(
+            options: ConnectionOptions(namespace: "other"), environment: environment)
         #expect(overridden.namespace == "other")
     }
 
@@ -131,8 +151,10 @@ import Testing
         let environment = LoaderEnvironment(
             variables: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443", "HOME": temp.path],
             serviceAccountDirectory: temp.path + "/missing")
-        #expect(throws: KubeconfigError.inClusterIncomplete(
-            detail: "cannot read the service-account token at \(temp.path)/missing/token")) {
+        #expect(
+            throws: KubeconfigError.inClusterIncomplete(
+                detail: "cannot read the service-account token at \(temp.path)/missing/token")
+        ) {
             try ConnectionLoader.load(environment: environment)
         }
     }

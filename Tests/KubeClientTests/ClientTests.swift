@@ -6,7 +6,7 @@ import Testing
 /// REST operations, typed errors, retries and request logging against the loopback server.
 @Suite struct ClientTests {
     @Test func getSendsTokenUserAgentAndAcceptHeaders() async throws {
-        let server = try TestServer([Bodies.ok(Bodies.pod("web-0", resourceVersion: "42"))])
+        let server = try await TestServer.start([Bodies.ok(Bodies.pod("web-0", resourceVersion: "42"))])
         let client = makeClient(server: server.url, credentials: Credentials(bearer: .token("t0k3n")))
         let pod = try await client.get(.pod, namespace: "prod", name: "web-0")
         #expect(pod.name == "web-0")
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func basicAuthIsSentAsAnAuthorizationHeader() async throws {
-        let server = try TestServer([Bodies.ok(Bodies.pod("a"))])
+        let server = try await TestServer.start([Bodies.ok(Bodies.pod("a"))])
         let client = makeClient(server: server.url, credentials: Credentials(basic: ("admin", "s3cret")))
         _ = try await client.get(.pod, namespace: nil, name: "a")
         let header = try server.requests().first?["headers"]?["authorization"]?.stringValue
@@ -30,41 +30,51 @@ import Testing
 
     @Test func customResourcePathsUseTheirGroupAndVersion() async throws {
         let shard: JSONValue = ["kind": "VitessShard", "metadata": ["name": "ex-commerce-x-x", "generation": 3]]
-        let server = try TestServer([Bodies.ok(shard)])
+        let server = try await TestServer.start([Bodies.ok(shard)])
         let client = makeClient(server: server.url + "/")
         let object = try await client.get(.vitessShard, namespace: "vt", name: "ex-commerce-x-x")
         #expect(object.generation == 3)
-        #expect(try server.requests().first?["path"] == "/apis/planetscale.com/v2/namespaces/vt/vitessshards/ex-commerce-x-x")
+        #expect(
+            try server.requests().first?["path"]
+                == "/apis/planetscale.com/v2/namespaces/vt/vitessshards/ex-commerce-x-x")
     }
 
     @Test func listEncodesSelectorsAndListAllFollowsContinueTokens() async throws {
-        let server = try TestServer([
+        let server = try await TestServer.start([
             Bodies.ok(Bodies.list([Bodies.pod("a"), Bodies.pod("b")], resourceVersion: "10", continueToken: "c1")),
             Bodies.ok(Bodies.list([Bodies.pod("c")], resourceVersion: "11")),
         ])
         let client = makeClient(server: server.url)
-        let options = ListOptions(labelSelector: "planetscale.com/component=vttablet,app in (a,b)",
-                                  fieldSelector: "status.phase!=Running", limit: 2)
+        let options = ListOptions(
+            labelSelector: "planetscale.com/component=vttablet,app in (a,b)",
+            fieldSelector: "status.phase!=Running", limit: 2)
         let list = try await client.listAll(.pod, namespace: "vt", options: options)
         #expect(list.items.map(\.name) == ["a", "b", "c"])
         #expect(list.resourceVersion == "11")
         let paths = try server.requests().compactMap { $0["path"]?.stringValue }
         #expect(paths.count == 2)
-        #expect(paths[0] == "/api/v1/namespaces/vt/pods?labelSelector=planetscale.com%2Fcomponent%3Dvttablet%2Capp"
-            + "%20in%20%28a%2Cb%29&fieldSelector=status.phase%21%3DRunning&limit=2")
+        #expect(
+            paths[0] == "/api/v1/namespaces/vt/pods?labelSelector=planetscale.com%2Fcomponent%3Dvttablet%2Capp"
+                + "%20in%20%28a%2Cb%29&fieldSelector=status.phase%21%3DRunning&limit=2")
         #expect(paths[1].hasSuffix("&limit=2&continue=c1"))
     }
 
     @Test func patchCreateUpdateAndDeleteUseTheRightMethodsAndBodies() async throws {
-        let lease: JSONValue = ["apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                                "metadata": ["name": "vtop-lock", "namespace": "vt", "resourceVersion": "5"]]
-        let server = try TestServer([Bodies.ok(lease), Bodies.ok(lease), Bodies.ok(lease), Bodies.ok(lease),
-                                     Bodies.ok(Bodies.status(200, reason: "", message: ""))])
+        let lease: JSONValue = [
+            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": ["name": "vtop-lock", "namespace": "vt", "resourceVersion": "5"],
+        ]
+        let server = try await TestServer.start([
+            Bodies.ok(lease), Bodies.ok(lease), Bodies.ok(lease), Bodies.ok(lease),
+            Bodies.ok(Bodies.status(200, reason: "", message: "")),
+        ])
         let client = makeClient(server: server.url)
-        _ = try await client.patch(.vitessShard, namespace: "vt", name: "s1",
-                                   patch: .merge(["metadata": ["annotations": ["a": "1"]]]))
-        _ = try await client.patch(.deployment, namespace: "vt", name: "d",
-                                   patch: .json([["op": "remove", "path": "/metadata/annotations/a"]]))
+        _ = try await client.patch(
+            .vitessShard, namespace: "vt", name: "s1",
+            patch: .merge(["metadata": ["annotations": ["a": "1"]]]))
+        _ = try await client.patch(
+            .deployment, namespace: "vt", name: "d",
+            patch: .json([["op": "remove", "path": "/metadata/annotations/a"]]))
         _ = try await client.create(.lease, namespace: nil, object: KubeObject(lease))
         _ = try await client.update(.lease, namespace: nil, object: KubeObject(lease))
         try await client.delete(.configMap, namespace: "vt", name: "state")
@@ -89,25 +99,31 @@ import Testing
     }
 
     @Test(arguments: [
-        StatusCase(name: "notFound", status: 404, reason: "NotFound", details: ["name": "s1"],
-                   expected: "vitessshards.planetscale.com 's1' not found in namespace 'vt'"),
-        StatusCase(name: "conflict", status: 409, reason: "Conflict", details: nil,
-                   expected: "conflict updating vitessshards.planetscale.com 's1'"),
-        StatusCase(name: "forbidden", status: 403, reason: "Forbidden", details: nil,
-                   expected: "your credentials may not 'patch' vitessshards.planetscale.com in namespace 'vt'"),
-        StatusCase(name: "unauthorized", status: 401, reason: "Unauthorized", details: nil,
-                   expected: "rejected the credentials"),
-        StatusCase(name: "invalid", status: 422, reason: "Invalid",
-                   details: ["name": "s1", "causes": [["field": "metadata.annotations", "message": "too long"]]],
-                   expected: "metadata.annotations: too long"),
+        StatusCase(
+            name: "notFound", status: 404, reason: "NotFound", details: ["name": "s1"],
+            expected: "vitessshards.planetscale.com 's1' not found in namespace 'vt'"),
+        StatusCase(
+            name: "conflict", status: 409, reason: "Conflict", details: nil,
+            expected: "conflict updating vitessshards.planetscale.com 's1'"),
+        StatusCase(
+            name: "forbidden", status: 403, reason: "Forbidden", details: nil,
+            expected: "your credentials may not 'patch' vitessshards.planetscale.com in namespace 'vt'"),
+        StatusCase(
+            name: "unauthorized", status: 401, reason: "Unauthorized", details: nil,
+            expected: "rejected the credentials"),
+        StatusCase(
+            name: "invalid", status: 422, reason: "Invalid",
+            details: ["name": "s1", "causes": [["field": "metadata.annotations", "message": "too long"]]],
+            expected: "metadata.annotations: too long"),
     ])
     func statusObjectsBecomeTypedErrors(_ testCase: StatusCase) async throws {
         let response: JSONValue = [
             "status": .integer(testCase.status),
-            "body": Bodies.status(testCase.status, reason: testCase.reason, message: "server text",
-                                  details: testCase.details),
+            "body": Bodies.status(
+                testCase.status, reason: testCase.reason, message: "server text",
+                details: testCase.details),
         ]
-        let server = try TestServer([response])
+        let server = try await TestServer.start([response])
         let sleeper = SleepRecorder()
         let client = makeClient(server: server.url, sleeper: sleeper)
         do {
@@ -129,9 +145,13 @@ import Testing
     }
 
     @Test func throttlingHonoursRetryAfterAndServerErrorsBackOff() async throws {
-        let server = try TestServer([
-            ["status": 429, "headers": ["Retry-After": "7"], "body": Bodies.status(429, reason: "TooManyRequests",
-                                                                                   message: "slow down")],
+        let server = try await TestServer.start([
+            [
+                "status": 429, "headers": ["Retry-After": "7"],
+                "body": Bodies.status(
+                    429, reason: "TooManyRequests",
+                    message: "slow down"),
+            ],
             ["status": 503, "body": "unavailable"],
             ["status": 500, "body": "oops"],
             Bodies.ok(Bodies.pod("a")),
@@ -148,9 +168,13 @@ import Testing
     }
 
     @Test func retriesAreBoundedAndEndWithTheTypedError() async throws {
-        let throttled: JSONValue = ["status": 429, "body": Bodies.status(429, reason: "TooManyRequests",
-                                                                         message: "slow down")]
-        let server = try TestServer([], default: throttled)
+        let throttled: JSONValue = [
+            "status": 429,
+            "body": Bodies.status(
+                429, reason: "TooManyRequests",
+                message: "slow down"),
+        ]
+        let server = try await TestServer.start([], default: throttled)
         let sleeper = SleepRecorder()
         let client = makeClient(server: server.url, sleeper: sleeper, maxAttempts: 3)
         await #expect(throws: KubeError.tooManyRequests(retryAfterSeconds: nil, message: "slow down")) {
@@ -161,8 +185,9 @@ import Testing
     }
 
     @Test func totalRetryTimeIsBounded() {
-        let policy = RetryPolicy(maxAttempts: 100, baseDelay: .seconds(1), maxDelay: .seconds(4),
-                                 maxTotalDelay: .seconds(10), random: { 1 })
+        let policy = RetryPolicy(
+            maxAttempts: 100, baseDelay: .seconds(1), maxDelay: .seconds(4),
+            maxTotalDelay: .seconds(10), random: { 1 })
         #expect(policy.delay(forRetry: 1, retryAfterSeconds: nil) == .seconds(1))
         #expect(policy.delay(forRetry: 3, retryAfterSeconds: nil) == .seconds(4))
         #expect(policy.delay(forRetry: 30, retryAfterSeconds: nil) == .seconds(4))  // capped
@@ -172,7 +197,7 @@ import Testing
     }
 
     @Test func droppedConnectionsAreRetriedForIdempotentVerbs() async throws {
-        let server = try TestServer([["drop": true], ["drop": true], Bodies.ok(Bodies.pod("a"))])
+        let server = try await TestServer.start([["drop": true], ["drop": true], Bodies.ok(Bodies.pod("a"))])
         let sleeper = SleepRecorder()
         let client = makeClient(server: server.url, sleeper: sleeper)
         let pod = try await client.get(.pod, namespace: "default", name: "a")
@@ -182,7 +207,7 @@ import Testing
     }
 
     @Test func aDroppedCreateIsNotRepeated() async throws {
-        let server = try TestServer([["drop": true], Bodies.ok(Bodies.pod("a"))])
+        let server = try await TestServer.start([["drop": true], Bodies.ok(Bodies.pod("a"))])
         let client = makeClient(server: server.url)
         do {
             _ = try await client.create(.pod, namespace: "default", object: KubeObject(Bodies.pod("a")))
@@ -194,11 +219,7 @@ import Testing
     }
 
     @Test func connectionRefusedNamesTheURLAndTheReason() async throws {
-        // Bind and close a port so nothing listens on it.
-        let port = try {
-            let server = try TestServer([])
-            return server.port
-        }()
+        let port = try unusedPort()
         let sleeper = SleepRecorder()
         let client = makeClient(server: "http://127.0.0.1:\(port)", sleeper: sleeper, maxAttempts: 2)
         do {
@@ -211,7 +232,7 @@ import Testing
     }
 
     @Test func cancellingARequestStopsTheTransfer() async throws {
-        let server = try TestServer([["status": 200, "chunks": ["{"], "holdMs": 5000]])
+        let server = try await TestServer.start([["status": 200, "chunks": ["{"], "holdMs": 5000]])
         let client = makeClient(server: server.url)
         let started = ContinuousClock.now
         let task = Task { try await client.get(.pod, namespace: "default", name: "slow") }
@@ -223,18 +244,22 @@ import Testing
     }
 
     @Test func proxySettingsRouteRequestsThroughTheProxy() async throws {
-        let proxy = try TestServer([Bodies.ok(Bodies.pod("a"))])
-        let client = makeClient(server: "http://kube-apiserver.invalid:8080",
-                                transport: TransportConfiguration(proxyURL: proxy.url))
+        let proxy = try await TestServer.start([Bodies.ok(Bodies.pod("a"))])
+        let client = makeClient(
+            server: "http://kube-apiserver.invalid:8080",
+            transport: TransportConfiguration(proxyURL: proxy.url))
         _ = try await client.get(.pod, namespace: "default", name: "a")
-        #expect(try proxy.requests().first?["path"] == "http://kube-apiserver.invalid:8080/api/v1/namespaces/default/pods/a")
+        #expect(
+            try proxy.requests().first?["path"] == "http://kube-apiserver.invalid:8080/api/v1/namespaces/default/pods/a"
+        )
     }
 
     @Test func requestLogShowsMethodURLStatusAndLatencyOnly() async throws {
-        let server = try TestServer([["status": 503, "body": "x"], Bodies.ok(Bodies.pod("a"))])
+        let server = try await TestServer.start([["status": 503, "body": "x"], Bodies.ok(Bodies.pod("a"))])
         let lines = LineCollector()
-        let client = makeClient(server: server.url, credentials: Credentials(bearer: .token("sekrit-token-123")),
-                                logger: { lines.append($0.description) })
+        let client = makeClient(
+            server: server.url, credentials: Credentials(bearer: .token("sekrit-token-123")),
+            logger: { lines.append($0.description) })
         _ = try await client.get(.pod, namespace: "default", name: "a")
         let log = lines.lines
         #expect(log.count == 2)

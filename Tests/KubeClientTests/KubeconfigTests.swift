@@ -11,7 +11,9 @@ import Testing
         try temp.write("a/certs/ca.crt", ca)
         try temp.write("b/client.crt", String(decoding: try Fixtures.data("certs/client.crt"), as: UTF8.self))
         try temp.write("b/client.key", String(decoding: try Fixtures.data("certs/client.key"), as: UTF8.self))
-        try temp.write("a/config", """
+        try temp.write(
+            "a/config",
+            """
             apiVersion: v1
             kind: Config
             clusters:
@@ -27,7 +29,9 @@ import Testing
               user:
                 token: token-from-a
             """)
-        try temp.write("b/config", """
+        try temp.write(
+            "b/config",
+            """
             apiVersion: v1
             kind: Config
             current-context: prod
@@ -53,7 +57,9 @@ import Testing
                 client-certificate: client.crt
                 client-key: ./client.key
             """)
-        try temp.write("c/config", """
+        try temp.write(
+            "c/config",
+            """
             apiVersion: v1
             kind: Config
             current-context: staging
@@ -67,13 +73,16 @@ import Testing
 
     private static let kubectl: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/kubectl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { "\($0)/kubectl" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }()
 
     private func kubectlView(kubeconfig: String, home: String, context: String?) throws -> JSONValue {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.kubectl))
-        process.arguments = ["config", "view", "--minify", "--flatten", "-o", "json"]
+        process.arguments =
+            ["config", "view", "--minify", "--flatten", "-o", "json"]
             + (context.map { ["--context", $0] } ?? [])
         process.environment = ["KUBECONFIG": kubeconfig, "HOME": home, "PATH": "/usr/bin:/bin"]
         let output = Pipe()
@@ -86,13 +95,15 @@ import Testing
         return try JSONValue(data: data)
     }
 
-    @Test(.enabled(if: KubeconfigTests.kubectl != nil, "kubectl is not installed"),
-          arguments: [nil, "staging", "dev"] as [String?])
+    @Test(
+        .enabled(if: KubeconfigTests.kubectl != nil, "kubectl is not installed"),
+        arguments: [nil, "staging", "dev"] as [String?])
     func mergingMatchesKubectl(context: String?) throws {
         let temp = try TempDirectory()
         let list = try threeFiles(in: temp)
         let environment = LoaderEnvironment(variables: ["KUBECONFIG": list, "HOME": temp.path])
-        let connection = try ConnectionLoader.load(options: ConnectionOptions(context: context), environment: environment)
+        let connection = try ConnectionLoader.load(
+            options: ConnectionOptions(context: context), environment: environment)
         let view = try kubectlView(kubeconfig: list, home: temp.path, context: context)
 
         #expect(connection.contextName == view["current-context"]?.stringValue)
@@ -103,19 +114,23 @@ import Testing
         #expect(connection.server == cluster["cluster"]?["server"]?.stringValue)
         #expect(connection.userName == user["name"]?.stringValue)
         #expect(connection.namespace == (kubectlContext["context"]?["namespace"]?.stringValue ?? "default"))
-        #expect(connection.transport.insecureSkipTLSVerify
-            == (cluster["cluster"]?["insecure-skip-tls-verify"]?.boolValue ?? false))
-        #expect(connection.transport.certificateAuthorityPEM?.base64EncodedString()
-            == cluster["cluster"]?["certificate-authority-data"]?.stringValue)
+        #expect(
+            connection.transport.insecureSkipTLSVerify
+                == (cluster["cluster"]?["insecure-skip-tls-verify"]?.boolValue ?? false))
+        #expect(
+            connection.transport.certificateAuthorityPEM?.base64EncodedString()
+                == cluster["cluster"]?["certificate-authority-data"]?.stringValue)
         if case .token(let token)? = connection.credentials.bearer {
             #expect(token == user["user"]?["token"]?.stringValue)
         } else {
             #expect(user["user"]?["token"] == nil)
         }
-        #expect(connection.credentials.clientCertificate?.certificatePEM.base64EncodedString()
-            == user["user"]?["client-certificate-data"]?.stringValue)
-        #expect(connection.credentials.clientCertificate?.keyPEM.base64EncodedString()
-            == user["user"]?["client-key-data"]?.stringValue)
+        #expect(
+            connection.credentials.clientCertificate?.certificatePEM.base64EncodedString()
+                == user["user"]?["client-certificate-data"]?.stringValue)
+        #expect(
+            connection.credentials.clientCertificate?.keyPEM.base64EncodedString()
+                == user["user"]?["client-key-data"]?.stringValue)
     }
 
     @Test func mergeRulesFirstFileWinsAndFirstCurrentContextWins() throws {
@@ -145,7 +160,9 @@ import Testing
 
     @Test func homeKubeconfigIsTheFallback() throws {
         let temp = try TempDirectory()
-        try temp.write(".kube/config", """
+        try temp.write(
+            ".kube/config",
+            """
             current-context: home
             clusters: [{name: c, cluster: {server: "https://home.example"}}]
             contexts: [{name: home, context: {cluster: c}}]
@@ -175,40 +192,52 @@ import Testing
     }
 
     @Test(arguments: [
-        ErrorCase(name: "no current context", yaml: "contexts: [{name: a, context: {cluster: c}}]",
-                  expected: "no current-context is set in the kubeconfig; pass --context (available: a)"),
-        ErrorCase(name: "missing cluster", yaml: "current-context: a\ncontexts: [{name: a, context: {cluster: c}}]",
-                  expected: "context 'a' refers to cluster 'c', which is not in the kubeconfig"),
-        ErrorCase(name: "missing user", yaml: """
-            current-context: a
-            clusters: [{name: c, cluster: {server: "https://x"}}]
-            contexts: [{name: a, context: {cluster: c, user: u}}]
-            """, expected: "context 'a' refers to user 'u', which is not in the kubeconfig"),
-        ErrorCase(name: "gcp auth provider", yaml: """
-            current-context: a
-            clusters: [{name: c, cluster: {server: "https://x"}}]
-            contexts: [{name: a, context: {cluster: c, user: u}}]
-            users: [{name: u, user: {auth-provider: {name: gcp, config: {access-token: abc}}}}]
-            """, expected: "user 'u' uses the removed auth-provider 'gcp'; install gke-gcloud-auth-plugin"),
-        ErrorCase(name: "missing certificate file", yaml: """
-            current-context: a
-            clusters: [{name: c, cluster: {server: "https://x", certificate-authority: nope/ca.crt}}]
-            contexts: [{name: a, context: {cluster: c}}]
-            """, expected: "certificate-authority for cluster 'c' names DIR/nope/ca.crt, which cannot be read: "
+        ErrorCase(
+            name: "no current context", yaml: "contexts: [{name: a, context: {cluster: c}}]",
+            expected: "no current-context is set in the kubeconfig; pass --context (available: a)"),
+        ErrorCase(
+            name: "missing cluster", yaml: "current-context: a\ncontexts: [{name: a, context: {cluster: c}}]",
+            expected: "context 'a' refers to cluster 'c', which is not in the kubeconfig"),
+        ErrorCase(
+            name: "missing user",
+            yaml: """
+                current-context: a
+                clusters: [{name: c, cluster: {server: "https://x"}}]
+                contexts: [{name: a, context: {cluster: c, user: u}}]
+                """, expected: "context 'a' refers to user 'u', which is not in the kubeconfig"),
+        ErrorCase(
+            name: "gcp auth provider",
+            yaml: """
+                current-context: a
+                clusters: [{name: c, cluster: {server: "https://x"}}]
+                contexts: [{name: a, context: {cluster: c, user: u}}]
+                users: [{name: u, user: {auth-provider: {name: gcp, config: {access-token: abc}}}}]
+                """, expected: "user 'u' uses the removed auth-provider 'gcp'; install gke-gcloud-auth-plugin"),
+        ErrorCase(
+            name: "missing certificate file",
+            yaml: """
+                current-context: a
+                clusters: [{name: c, cluster: {server: "https://x", certificate-authority: nope/ca.crt}}]
+                contexts: [{name: a, context: {cluster: c}}]
+                """,
+            expected: "certificate-authority for cluster 'c' names DIR/nope/ca.crt, which cannot be read: "
                 + "no such file or directory"),
-        ErrorCase(name: "bad base64", yaml: """
-            current-context: a
-            clusters: [{name: c, cluster: {server: "https://x", certificate-authority-data: "%%%"}}]
-            contexts: [{name: a, context: {cluster: c}}]
-            """, expected: "certificate-authority-data for cluster 'c' is not valid base64"),
+        ErrorCase(
+            name: "bad base64",
+            yaml: """
+                current-context: a
+                clusters: [{name: c, cluster: {server: "https://x", certificate-authority-data: "%%%"}}]
+                contexts: [{name: a, context: {cluster: c}}]
+                """, expected: "certificate-authority-data for cluster 'c' is not valid base64"),
         ErrorCase(name: "not yaml", yaml: "clusters: {", expected: "kubeconfig DIR/config is not valid"),
     ])
     func configurationErrorsAreActionable(_ testCase: ErrorCase) throws {
         let temp = try TempDirectory()
         let path = try temp.write("config", testCase.yaml)
         do {
-            _ = try ConnectionLoader.load(options: ConnectionOptions(kubeconfig: path),
-                                          environment: LoaderEnvironment(variables: ["HOME": temp.path]))
+            _ = try ConnectionLoader.load(
+                options: ConnectionOptions(kubeconfig: path),
+                environment: LoaderEnvironment(variables: ["HOME": temp.path]))
             Issue.record("expected an error")
         } catch let error as KubeconfigError {
             let expected = testCase.expected.replacingOccurrences(of: "DIR", with: temp.path)
@@ -219,8 +248,9 @@ import Testing
     @Test func missingFilesAreReported() throws {
         let temp = try TempDirectory()
         #expect(throws: KubeconfigError.unreadable(path: "\(temp.path)/nope", reason: "no such file or directory")) {
-            try ConnectionLoader.load(options: ConnectionOptions(kubeconfig: "\(temp.path)/nope"),
-                                      environment: LoaderEnvironment(variables: ["HOME": temp.path]))
+            try ConnectionLoader.load(
+                options: ConnectionOptions(kubeconfig: "\(temp.path)/nope"),
+                environment: LoaderEnvironment(variables: ["HOME": temp.path]))
         }
         #expect(throws: KubeconfigError.noConfiguration(tried: ["\(temp.path)/.kube/config"])) {
             try ConnectionLoader.load(environment: LoaderEnvironment(variables: ["HOME": temp.path]))
@@ -259,7 +289,9 @@ import Testing
 
     @Test func execEntriesResolveTheirCommandAndProvideClusterInfo() throws {
         let temp = try TempDirectory()
-        let path = try temp.write("kube/config", """
+        let path = try temp.write(
+            "kube/config",
+            """
             current-context: eks
             clusters: [{name: c, cluster: {server: "https://eks.example", certificate-authority-data: "Y2E=",
                         tls-server-name: api.internal}}]
@@ -274,8 +306,9 @@ import Testing
                   env: [{name: AWS_PROFILE, value: prod}]
                   provideClusterInfo: true
             """)
-        let connection = try ConnectionLoader.load(options: ConnectionOptions(kubeconfig: path),
-                                                   environment: LoaderEnvironment(variables: ["HOME": temp.path]))
+        let connection = try ConnectionLoader.load(
+            options: ConnectionOptions(kubeconfig: path),
+            environment: LoaderEnvironment(variables: ["HOME": temp.path]))
         guard case .exec(let plugin)? = connection.credentials.bearer else {
             Issue.record("expected an exec plugin")
             return
@@ -302,20 +335,25 @@ import Testing
     }
 
     @Test(arguments: [
-        ProxyCase(name: "HTTPS_PROXY with NO_PROXY", server: "https://k8s", kubeconfigProxy: nil,
-                  variables: ["HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "10.0.0.0/8,.internal"],
-                  proxy: "http://proxy:3128", noProxy: "10.0.0.0/8,.internal"),
-        ProxyCase(name: "lower-case variables", server: "https://k8s", kubeconfigProxy: nil,
-                  variables: ["https_proxy": "http://p:1", "no_proxy": "localhost"], proxy: "http://p:1",
-                  noProxy: "localhost"),
-        ProxyCase(name: "kubeconfig proxy-url wins", server: "https://k8s", kubeconfigProxy: "socks5://s:1080",
-                  variables: ["HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "k8s"], proxy: "socks5://s:1080",
-                  noProxy: nil),
-        ProxyCase(name: "http server uses HTTP_PROXY", server: "http://k8s", kubeconfigProxy: nil,
-                  variables: ["HTTPS_PROXY": "http://tls-proxy:1", "HTTP_PROXY": "http://plain-proxy:1"],
-                  proxy: "http://plain-proxy:1", noProxy: nil),
-        ProxyCase(name: "no proxy", server: "https://k8s", kubeconfigProxy: nil, variables: [:], proxy: nil,
-                  noProxy: nil),
+        ProxyCase(
+            name: "HTTPS_PROXY with NO_PROXY", server: "https://k8s", kubeconfigProxy: nil,
+            variables: ["HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "10.0.0.0/8,.internal"],
+            proxy: "http://proxy:3128", noProxy: "10.0.0.0/8,.internal"),
+        ProxyCase(
+            name: "lower-case variables", server: "https://k8s", kubeconfigProxy: nil,
+            variables: ["https_proxy": "http://p:1", "no_proxy": "localhost"], proxy: "http://p:1",
+            noProxy: "localhost"),
+        ProxyCase(
+            name: "kubeconfig proxy-url wins", server: "https://k8s", kubeconfigProxy: "socks5://s:1080",
+            variables: ["HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "k8s"], proxy: "socks5://s:1080",
+            noProxy: nil),
+        ProxyCase(
+            name: "http server uses HTTP_PROXY", server: "http://k8s", kubeconfigProxy: nil,
+            variables: ["HTTPS_PROXY": "http://tls-proxy:1", "HTTP_PROXY": "http://plain-proxy:1"],
+            proxy: "http://plain-proxy:1", noProxy: nil),
+        ProxyCase(
+            name: "no proxy", server: "https://k8s", kubeconfigProxy: nil, variables: [:], proxy: nil,
+            noProxy: nil),
     ])
     func proxySelectionFollowsClientGo(_ testCase: ProxyCase) {
         let (proxy, noProxy) = ConnectionLoader.proxySettings(

@@ -12,7 +12,9 @@ import Testing
         let temp = try TempDirectory()
         let keyPEM = String(decoding: try Fixtures.data("certs/client.key"), as: UTF8.self)
         let keyLine = keyPEM.split(separator: "\n")[1]  // a line of the key's base64 body
-        let path = try temp.write("config", """
+        let path = try temp.write(
+            "config",
+            """
             current-context: a
             clusters: [{name: c, cluster: {server: "https://localhost:1"}}]
             contexts: [{name: a, context: {cluster: c, user: u}}, {name: b, context: {cluster: c, user: p}}]
@@ -26,18 +28,25 @@ import Testing
               user: {username: admin, password: \(Self.password)}
             """)
         let environment = LoaderEnvironment(variables: ["HOME": temp.path])
-        let connection = try ConnectionLoader.load(options: ConnectionOptions(kubeconfig: path), environment: environment)
-        let basic = try ConnectionLoader.load(options: ConnectionOptions(kubeconfig: path, context: "b"),
-                                              environment: environment)
+        let connection = try ConnectionLoader.load(
+            options: ConnectionOptions(kubeconfig: path), environment: environment)
+        let basic = try ConnectionLoader.load(
+            options: ConnectionOptions(kubeconfig: path, context: "b"),
+            environment: environment)
 
-        let unauthorized: JSONValue = ["status": 401, "body": Bodies.status(401, reason: "Unauthorized",
-                                                                          message: "Unauthorized")]
-        let server = try TestServer([unauthorized, ["drop": true]], default: unauthorized)
+        let unauthorized: JSONValue = [
+            "status": 401,
+            "body": Bodies.status(
+                401, reason: "Unauthorized",
+                message: "Unauthorized"),
+        ]
+        let server = try await TestServer.start([unauthorized, ["drop": true]], default: unauthorized)
         let lines = LineCollector()
         var captured: [String] = []
         for (index, credentials) in [connection.credentials, basic.credentials].enumerated() {
-            let client = makeClient(server: server.url, credentials: credentials, maxAttempts: 2,
-                                    logger: { lines.append($0.description) })
+            let client = makeClient(
+                server: server.url, credentials: credentials, maxAttempts: 2,
+                logger: { lines.append($0.description) })
             do {
                 _ = try await client.get(.pod, namespace: "default", name: "p\(index)")
             } catch {
@@ -53,12 +62,16 @@ import Testing
         var dumped = ""
         dump(connection, to: &dumped)
         dump(basic, to: &dumped)
-        dump(try Kubeconfig.parse(String(contentsOfFile: path, encoding: .utf8), path: path, directory: temp.path),
-             to: &dumped)
+        dump(
+            try Kubeconfig.parse(String(contentsOfFile: path, encoding: .utf8), path: path, directory: temp.path),
+            to: &dumped)
         let request = HTTPRequest(method: "GET", url: "https://x", authorization: "Bearer \(Self.token)")
         dump(request, to: &dumped)
-        captured += lines.lines + [dumped, "\(connection)", String(reflecting: connection), "\(basic)",
-                                   "\(request)", String(reflecting: request)]
+        captured +=
+            lines.lines + [
+                dumped, "\(connection)", String(reflecting: connection), "\(basic)",
+                "\(request)", String(reflecting: request),
+            ]
         #expect(lines.lines.count >= 2)
         for text in captured {
             #expect(!text.contains(Self.token), "token leaked: \(text)")
@@ -77,10 +90,11 @@ import Testing
     }
 
     @Test func userInfoInTheServerURLIsKeptOutOfLogs() async throws {
-        let server = try TestServer([Bodies.ok(Bodies.pod("a"))])
+        let server = try await TestServer.start([Bodies.ok(Bodies.pod("a"))])
         let lines = LineCollector()
-        let client = makeClient(server: "http://admin:\(Self.password)@127.0.0.1:\(server.port)",
-                                logger: { lines.append($0.description) })
+        let client = makeClient(
+            server: "http://admin:\(Self.password)@127.0.0.1:\(server.port)",
+            logger: { lines.append($0.description) })
         _ = try await client.get(.pod, namespace: "default", name: "a")
         #expect(lines.lines.count == 1)
         #expect(!lines.lines[0].contains(Self.password))

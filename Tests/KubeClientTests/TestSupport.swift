@@ -5,7 +5,8 @@ import Testing
 
 /// Paths to committed fixtures.
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures")
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
     static func data(_ name: String) throws -> Data { try Data(contentsOf: directory.appendingPathComponent(name)) }
     static func base64(_ name: String) throws -> String { try data(name).base64EncodedString() }
@@ -93,10 +94,22 @@ final class TestServer: @unchecked Sendable {
         }
     }
 
+    /// Starts a server on a dedicated thread: waiting for python to print its port blocks, and
+    /// blocking the cooperative pool would stall every other test running in parallel.
+    static func start(_ responses: [JSONValue], default fallback: JSONValue? = nil, tls: TLS = .none) async throws
+        -> TestServer
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try TestServer(responses, default: fallback, tls: tls) })
+            }.start()
+        }
+    }
+
     deinit {
+        // Closing stdin makes the server exit on its own; no need to wait for it here.
         try? input.fileHandleForWriting.close()
         process.terminate()
-        process.waitUntilExit()
     }
 }
 
@@ -115,10 +128,12 @@ final class SleepRecorder: @unchecked Sendable {
     var policy: RetryPolicy { policy() }
 
     func policy(maxAttempts: Int = 5) -> RetryPolicy {
-        RetryPolicy(maxAttempts: maxAttempts, sleep: { [self] delay in
-            lock.withLock { recorded.append(delay) }
-            try Task.checkCancellation()
-        }, random: { 0.5 })
+        RetryPolicy(
+            maxAttempts: maxAttempts,
+            sleep: { [self] delay in
+                lock.withLock { recorded.append(delay) }
+                try Task.checkCancellation()
+            }, random: { 0.5 })
     }
 }
 
@@ -133,14 +148,20 @@ final class LineCollector: @unchecked Sendable {
 /// Common JSON bodies.
 enum Bodies {
     static func pod(_ name: String, resourceVersion: String = "1") -> JSONValue {
-        ["apiVersion": "v1", "kind": "Pod",
-         "metadata": ["name": .string(name), "namespace": "default", "resourceVersion": .string(resourceVersion),
-                      "uid": .string("uid-\(name)")]]
+        [
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": [
+                "name": .string(name), "namespace": "default", "resourceVersion": .string(resourceVersion),
+                "uid": .string("uid-\(name)"),
+            ],
+        ]
     }
 
     static func status(_ code: Int64, reason: String, message: String, details: JSONValue? = nil) -> JSONValue {
-        var value: JSONValue = ["kind": "Status", "apiVersion": "v1", "status": "Failure", "code": .integer(code),
-                                "reason": .string(reason), "message": .string(message)]
+        var value: JSONValue = [
+            "kind": "Status", "apiVersion": "v1", "status": "Failure", "code": .integer(code),
+            "reason": .string(reason), "message": .string(message),
+        ]
         if let details { value["details"] = details }
         return value
     }
@@ -159,14 +180,35 @@ enum Bodies {
 }
 
 /// A client for a plain connection to `server` with a recording sleeper.
-func makeClient(server: String, credentials: Credentials = Credentials(), transport: TransportConfiguration? = nil,
-                sleeper: SleepRecorder = SleepRecorder(), maxAttempts: Int = 5,
-                logger: (@Sendable (RequestLogEntry) -> Void)? = nil,
-                execRunner: @escaping ExecRunner = ProcessExecRunner.make()) -> KubeClient
-{
+func makeClient(
+    server: String, credentials: Credentials = Credentials(), transport: TransportConfiguration? = nil,
+    sleeper: SleepRecorder = SleepRecorder(), maxAttempts: Int = 5,
+    logger: (@Sendable (RequestLogEntry) -> Void)? = nil,
+    execRunner: @escaping ExecRunner = ProcessExecRunner.make()
+) -> KubeClient {
     let connection = ClusterConnection(
         server: server, namespace: "default",
         transport: transport ?? TransportConfiguration(connectTimeout: .seconds(5)), credentials: credentials)
-    return KubeClient(connection: connection, retry: sleeper.policy(maxAttempts: maxAttempts),
-                      execRunner: execRunner, logger: logger, warn: { _ in })
+    return KubeClient(
+        connection: connection, retry: sleeper.policy(maxAttempts: maxAttempts),
+        execRunner: execRunner, logger: logger, warn: { _ in })
+}
+
+/// A loopback port nothing listens on: bound to port 0, then closed without listening.
+func unusedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+            bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+        }
+    }
+    guard bound else { throw TestFailure("bind failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
