@@ -54,6 +54,7 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
     private struct BasicPair: Sendable, Equatable {
         var username: String
         var password: String
+        /// Pairs a user name with its password.
         init(_ username: String, _ password: String) {
             self.username = username
             self.password = password
@@ -82,7 +83,9 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
 
 /// What one request carries: the header value and an optional client certificate.
 struct AppliedCredentials: Sendable {
+    /// The `Authorization` header value, if any.
     var authorization: String?
+    /// The client certificate to present, if any.
     var clientCertificate: ClientCertificate?
 }
 
@@ -98,6 +101,7 @@ actor CredentialStore {
     private var cachedExec: (token: String?, certificate: ClientCertificate?, expiry: Date?)?
     private var cachedFile: (token: String, modified: Date?, size: Int)?
 
+    /// Builds a store over resolved credentials; `now` decides whether an exec token has expired.
     init(credentials: Credentials, runExec: @escaping ExecRunner, now: @escaping @Sendable () -> Date) {
         self.credentials = credentials
         self.runExec = runExec
@@ -118,6 +122,7 @@ actor CredentialStore {
         cachedFile = nil
     }
 
+    /// The credentials for the next request, running the exec plugin or re-reading the token file when needed.
     func current() async throws -> AppliedCredentials {
         var applied = AppliedCredentials(authorization: nil, clientCertificate: credentials.clientCertificate)
         if let basic = credentials.basic {
@@ -170,6 +175,7 @@ actor CredentialStore {
 
 /// Decodes an ExecCredential printed by a plugin.
 enum ExecCredentialOutput {
+    /// Validates the plugin output and returns the token or certificate with its expiry.
     static func parse(_ output: Data, plugin: ExecPlugin) throws
         -> (token: String?, certificate: ClientCertificate?, expiry: Date?)
     {
@@ -201,6 +207,7 @@ enum ExecCredentialOutput {
 
 /// RFC 3339 timestamps as Kubernetes writes them.
 enum RFC3339 {
+    /// Parses an RFC 3339 timestamp, with or without fractional seconds.
     static func parse(_ text: String) -> Date? {
         let plain = ISO8601DateFormatter()
         if let date = plain.date(from: text) { return date }
@@ -212,6 +219,7 @@ enum RFC3339 {
 
 /// Short reasons for file errors.
 enum FileText {
+    /// A lower-case reason such as "no such file or directory".
     static func reason(_ error: any Error) -> String {
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,

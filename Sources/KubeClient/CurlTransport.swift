@@ -46,6 +46,7 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible {
 public struct CurlTransport: HTTPTransport {
     /// The settings every request uses.
     public let configuration: TransportConfiguration
+    private let pool = CurlHandlePool()
 
     /// Builds a transport.
     public init(configuration: TransportConfiguration) {
@@ -56,7 +57,8 @@ public struct CurlTransport: HTTPTransport {
     /// Starts the transfer on a dedicated thread and returns when the response head has arrived.
     public func execute(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
         let (body, bodyContinuation) = AsyncThrowingStream<Data, any Error>.makeStream()
-        let transfer = CurlTransfer(request: request, configuration: configuration, body: bodyContinuation)
+        let transfer = CurlTransfer(
+            request: request, configuration: configuration, pool: pool, body: bodyContinuation)
         bodyContinuation.onTermination = { termination in
             if case .cancelled = termination { transfer.cancel() }
         }
@@ -72,6 +74,35 @@ public struct CurlTransport: HTTPTransport {
     }
 }
 
+/// Idle libcurl multi handles. Each owns a connection cache, so a later request to the same server
+/// reuses an open TCP and TLS connection instead of handshaking again.
+final class CurlHandlePool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [UnsafeMutableRawPointer] = []
+    private let capacity = 8
+
+    /// An idle handle, or a new one.
+    func take() -> UnsafeMutableRawPointer? {
+        lock.withLock { idle.popLast() } ?? curl_multi_init()
+    }
+
+    /// Returns a handle for reuse, or cleans it up when it should not be reused or the pool is full.
+    func giveBack(_ multi: UnsafeMutableRawPointer, reusable: Bool) {
+        let kept =
+            reusable
+            && lock.withLock {
+                guard idle.count < capacity else { return false }
+                idle.append(multi)
+                return true
+            }
+        if !kept { _ = curl_multi_cleanup(multi) }
+    }
+
+    deinit {
+        for multi in idle { _ = curl_multi_cleanup(multi) }
+    }
+}
+
 /// Initializes libcurl once per process, before any thread uses it.
 enum CurlGlobal {
     // A lazily initialized global is thread-safe in Swift; curl_global_init must run exactly once.
@@ -80,6 +111,7 @@ enum CurlGlobal {
         return true
     }()
 
+    /// Runs `curl_global_init` if it has not run yet.
     static func initialize() {
         _ = done
     }
@@ -90,6 +122,7 @@ enum CurlGlobal {
 final class CurlTransfer: @unchecked Sendable {
     private let request: HTTPRequest
     private let configuration: TransportConfiguration
+    private let pool: CurlHandlePool
     private let body: AsyncThrowingStream<Data, any Error>.Continuation
     private let lock = NSLock()
     private var headContinuation: CheckedContinuation<HTTPResponseHead, any Error>?
@@ -98,15 +131,18 @@ final class CurlTransfer: @unchecked Sendable {
     private var status = 0
     private var headers: [String: String] = [:]
 
+    /// Prepares a transfer; nothing happens until `start`.
     init(
-        request: HTTPRequest, configuration: TransportConfiguration,
+        request: HTTPRequest, configuration: TransportConfiguration, pool: CurlHandlePool,
         body: AsyncThrowingStream<Data, any Error>.Continuation
     ) {
         self.request = request
         self.configuration = configuration
+        self.pool = pool
         self.body = body
     }
 
+    /// Starts the transfer thread; `head` is resumed once with the response head or an error.
     func start(head: CheckedContinuation<HTTPResponseHead, any Error>) {
         lock.withLock { headContinuation = head }
         let thread = Thread { [self] in run() }
@@ -124,6 +160,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
+    /// Whether `cancel` was called.
     var isCancelled: Bool { lock.withLock { cancelled } }
 
     // MARK: - Callbacks (transfer thread)
@@ -320,13 +357,14 @@ final class CurlTransfer: @unchecked Sendable {
     /// Runs the transfer on a private multi handle: the same blocking loop as `curl_easy_perform`,
     /// but `curl_multi_wakeup` can interrupt its wait from another thread when the task is cancelled.
     private func perform(_ handle: UnsafeMutableRawPointer) -> CURLcode {
-        guard let multiHandle = curl_multi_init() else { return curl_easy_perform(handle) }
+        guard let multiHandle = pool.take() else { return curl_easy_perform(handle) }
         _ = curl_multi_add_handle(multiHandle, handle)
         lock.withLock { multi = multiHandle }
         defer {
             lock.withLock { multi = nil }
             _ = curl_multi_remove_handle(multiHandle, handle)
-            _ = curl_multi_cleanup(multiHandle)
+            // A cancelled transfer may leave a half-used connection behind: drop it with its cache.
+            pool.giveBack(multiHandle, reusable: !isCancelled)
         }
         var running: Int32 = 1
         while running > 0 {

@@ -310,6 +310,7 @@ public final class KubeClient: ClusterAPI {
         return delay
     }
 
+    /// Joins the server URL (which may carry a path prefix), the API path and a percent-encoded query.
     static func url(server: String, path: String, query: [(String, String)]) -> String {
         var base = server
         while base.hasSuffix("/") { base.removeLast() }
@@ -343,12 +344,14 @@ struct LineSplitter {
 
 /// Decodes one watch line (`{"type": ..., "object": ...}`).
 enum WatchEventDecoding {
+    /// What one watch line means for the watch loop.
     enum Outcome {
         case event(WatchEvent, resourceVersion: String?)
         case expired
         case failure(status: Int, body: Data)
     }
 
+    /// Decodes one line; a 410 `ERROR` event becomes `.expired` so the caller relists.
     static func decode(_ line: Data) throws -> Outcome {
         guard let json = try? JSONValue(data: line), let type = json["type"]?.stringValue, let object = json["object"]
         else {

@@ -159,9 +159,14 @@ extension KubeError {
 
 /// What a request was about, so errors can say which verb on which resource failed.
 struct RequestContext: Sendable {
+    /// The Kubernetes verb: get, list, watch, create, update, patch or delete.
     var verb: String
+    /// The resource kind addressed.
     var kind: ResourceKind
+    /// The namespace addressed, or nil at cluster scope.
     var namespace: String?
+    /// The object name, when there is one.
     var name: String?
+    /// The server origin, for messages.
     var server: String
 }

@@ -50,6 +50,7 @@ public struct KubeList: Sendable, Hashable {
         self.continueToken = continueToken
     }
 
+    /// Reads a list response body.
     init(json: JSONValue) {
         items = (json["items"]?.arrayValue ?? []).map(KubeObject.init)
         resourceVersion = json["metadata"]?["resourceVersion"]?.stringValue ?? ""
@@ -126,6 +127,7 @@ public enum Patch: Sendable, Hashable {
     /// RFC 6902 JSON patch (`application/json-patch+json`): an array of operations.
     case json([JSONValue])
 
+    /// The `Content-Type` the API server expects for this kind of patch.
     var contentType: String {
         switch self {
         case .merge: return "application/merge-patch+json"
@@ -133,6 +135,7 @@ public enum Patch: Sendable, Hashable {
         }
     }
 
+    /// The encoded patch document.
     var body: Data {
         switch self {
         case .merge(let value): return value.encoded()

@@ -31,6 +31,7 @@ public struct Kubeconfig: Sendable, Equatable {
         /// The proxy for this cluster.
         public var proxyURL: String?
 
+        /// The kubeconfig field names.
         enum CodingKeys: String, CodingKey {
             case server
             case certificateAuthority = "certificate-authority"
@@ -74,6 +75,7 @@ public struct Kubeconfig: Sendable, Equatable {
         /// A legacy, removed auth provider (gcp, azure, oidc).
         public var authProvider: AuthProvider?
 
+        /// The kubeconfig field names.
         enum CodingKeys: String, CodingKey {
             case clientCertificate = "client-certificate"
             case clientCertificateData = "client-certificate-data"

@@ -94,6 +94,7 @@ public enum KubeconfigError: Error, Sendable, Equatable, CustomStringConvertible
         return formatter.string(from: date)
     }
 
+    /// What to install instead of a removed auth provider.
     static func authProviderHint(_ provider: String) -> String {
         switch provider {
         case "gcp":

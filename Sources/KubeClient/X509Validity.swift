@@ -50,6 +50,7 @@ struct DERReader {
     private var position: Int
     private let end: Int
 
+    /// Reads the whole buffer.
     init(bytes: [UInt8]) {
         self.init(bytes: bytes, start: 0, end: bytes.count)
     }
@@ -60,6 +61,7 @@ struct DERReader {
         self.end = end
     }
 
+    /// The tag of the next item, without consuming it.
     var peekTag: UInt8? { position < end ? bytes[position] : nil }
 
     private mutating func header() -> (tag: UInt8, start: Int, length: Int)? {
@@ -80,14 +82,17 @@ struct DERReader {
         return (tag, cursor, length)
     }
 
+    /// Consumes the next item and returns its tag and contents.
     mutating func read() -> (UInt8, ArraySlice<UInt8>)? {
         guard let (tag, start, length) = header() else { return nil }
         position = start + length
         return (tag, bytes[start..<(start + length)])
     }
 
+    /// Consumes the next item; false when none is left.
     mutating func skip() -> Bool { read() != nil }
 
+    /// Consumes the next item if it has tag `expected` and returns a reader over its contents.
     mutating func enter(tag expected: UInt8) -> DERReader? {
         guard let (tag, start, length) = header(), tag == expected else { return nil }
         position = start + length

@@ -20,6 +20,17 @@ import Testing
         #expect(request["headers"]?["accept"] == "application/json")
     }
 
+    @Test func sequentialRequestsReuseTheConnection() async throws {
+        let server = try await TestServer.start([], default: Bodies.ok(Bodies.pod("a")), tls: .serverOnly)
+        let client = makeClient(
+            server: server.url,
+            transport: TransportConfiguration(certificateAuthorityPEM: try Fixtures.data("certs/ca.crt")))
+        for _ in 0..<3 { _ = try await client.get(.pod, namespace: "default", name: "a") }
+        let ports = try server.requests().compactMap { $0["clientPort"]?.integerValue }
+        #expect(ports.count == 3)
+        #expect(Set(ports).count == 1)  // one TLS handshake for three requests
+    }
+
     @Test func basicAuthIsSentAsAnAuthorizationHeader() async throws {
         let server = try await TestServer.start([Bodies.ok(Bodies.pod("a"))])
         let client = makeClient(server: server.url, credentials: Credentials(basic: ("admin", "s3cret")))

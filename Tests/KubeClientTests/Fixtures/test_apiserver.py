@@ -51,7 +51,8 @@ class Handler(BaseHTTPRequestHandler):
             with open(log_path, "a") as log:
                 log.write(json.dumps({"method": self.command, "path": self.path,
                                       "headers": {k.lower(): v for k, v in self.headers.items()},
-                                      "body": body, "clientCN": cn}) + "\n")
+                                      "body": body, "clientCN": cn,
+                                      "clientPort": self.client_address[1]}) + "\n")
         if response.get("drop"):
             self.close_connection = True
             try:
