@@ -249,6 +249,9 @@ public enum ConnectionLoader {
                     detail: "the kubeconfig asks for apiVersion \(apiVersion); only client.authentication.k8s.io/v1 "
                         + "and v1beta1 are supported")
             }
+            if exec.interactiveMode == "Always" {
+                throw KubeconfigError.execNeedsTerminal(user: userName, command: exec.command)
+            }
             var spec: [String: JSONValue] = ["interactive": false]
             if exec.provideClusterInfo ?? false {
                 var info: [String: JSONValue] = ["server": .string(server)]

@@ -42,6 +42,15 @@ public final class KubeClient: ClusterAPI {
         for warning in connection.warnings { warn(warning) }
     }
 
+    /// Loads the kubeconfig (or in-cluster configuration) the way kubectl would and builds a client:
+    /// the one call the CLI makes. With `verbose`, each request is logged on standard error.
+    public static func connect(
+        options: ConnectionOptions, verbose: Bool = false, environment: LoaderEnvironment = .process
+    ) throws -> KubeClient {
+        let connection = try ConnectionLoader.load(options: options, environment: environment)
+        return KubeClient(connection: connection, logger: verbose ? RequestLogEntry.standardError : nil)
+    }
+
     // MARK: - ClusterAPI
 
     /// Reads one object.

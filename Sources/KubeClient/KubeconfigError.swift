@@ -34,6 +34,8 @@ public enum KubeconfigError: Error, Sendable, Equatable, CustomStringConvertible
     case execFailed(user: String, command: String, exitCode: Int32)
     /// The exec plugin printed something other than a valid ExecCredential.
     case execInvalidOutput(user: String, command: String, detail: String)
+    /// The exec plugin insists on a terminal (`interactiveMode: Always`), which plugins never get here.
+    case execNeedsTerminal(user: String, command: String)
     /// In-cluster configuration is incomplete.
     case inClusterIncomplete(detail: String)
 
@@ -77,6 +79,9 @@ public enum KubeconfigError: Error, Sendable, Equatable, CustomStringConvertible
                 + "is shown above"
         case .execInvalidOutput(let user, let command, let detail):
             return "exec plugin '\(command)' for user '\(user)' returned an invalid ExecCredential: \(detail)"
+        case .execNeedsTerminal(let user, let command):
+            return "exec plugin '\(command)' for user '\(user)' sets interactiveMode: Always, but vtop-rollout "
+                + "never gives plugins a terminal; log in with kubectl first and set interactiveMode: IfAvailable"
         case .inClusterIncomplete(let detail):
             return "in-cluster configuration is incomplete: \(detail)"
         }

@@ -91,6 +91,11 @@ public struct RequestLogEntry: Sendable, Hashable, CustomStringConvertible {
         self.failure = failure
     }
 
+    /// A logger for `-v` that writes each entry as one line on standard error.
+    public static let standardError: @Sendable (RequestLogEntry) -> Void = { entry in
+        FileHandle.standardError.write(Data((entry.description + "\n").utf8))
+    }
+
     /// `GET https://host/api/v1/pods 200 12ms`, with the attempt when it is a retry.
     public var description: String {
         let outcome = status.map(String.init) ?? "failed (\(failure ?? "no response"))"

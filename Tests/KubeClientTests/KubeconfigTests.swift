@@ -229,6 +229,15 @@ import Testing
                 clusters: [{name: c, cluster: {server: "https://x", certificate-authority-data: "%%%"}}]
                 contexts: [{name: a, context: {cluster: c}}]
                 """, expected: "certificate-authority-data for cluster 'c' is not valid base64"),
+        ErrorCase(
+            name: "interactive exec plugin",
+            yaml: """
+                current-context: a
+                clusters: [{name: c, cluster: {server: "https://x"}}]
+                contexts: [{name: a, context: {cluster: c, user: u}}]
+                users: [{name: u, user: {exec: {command: login, interactiveMode: Always}}}]
+                """,
+            expected: "exec plugin 'login' for user 'u' sets interactiveMode: Always"),
         ErrorCase(name: "not yaml", yaml: "clusters: {", expected: "kubeconfig DIR/config is not valid"),
     ])
     func configurationErrorsAreActionable(_ testCase: ErrorCase) throws {
