@@ -99,6 +99,7 @@ actor CredentialStore {
     private let runExec: ExecRunner
     private let now: @Sendable () -> Date
     private var cachedExec: (token: String?, certificate: ClientCertificate?, expiry: Date?)?
+    private var execInFlight: Task<(token: String?, certificate: ClientCertificate?, expiry: Date?), any Error>?
     private var cachedFile: (token: String, modified: Date?, size: Int)?
 
     /// Builds a store over resolved credentials; `now` decides whether an exec token has expired.
@@ -119,6 +120,7 @@ actor CredentialStore {
     /// Drops cached credentials so the next request fetches new ones.
     func invalidate() {
         cachedExec = nil
+        execInFlight = nil
         cachedFile = nil
     }
 
@@ -166,8 +168,18 @@ actor CredentialStore {
         if let cached = cachedExec, cached.expiry.map({ $0 > now() }) ?? true {
             return (cached.token, cached.certificate)
         }
-        let output = try await runExec(plugin)
-        let parsed = try ExecCredentialOutput.parse(output, plugin: plugin)
+        // Requests that arrive while the plugin runs wait for that run instead of starting another:
+        // an actor is re-entrant across `await`, and a login prompt twice over would be a bug.
+        let task: Task<(token: String?, certificate: ClientCertificate?, expiry: Date?), any Error>
+        if let running = execInFlight {
+            task = running
+        } else {
+            let runExec = self.runExec
+            task = Task { try ExecCredentialOutput.parse(try await runExec(plugin), plugin: plugin) }
+            execInFlight = task
+        }
+        defer { execInFlight = nil }
+        let parsed = try await task.value
         cachedExec = parsed
         return (parsed.token, parsed.certificate)
     }

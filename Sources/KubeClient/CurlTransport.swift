@@ -260,6 +260,11 @@ final class CurlTransfer: @unchecked Sendable {
         if let timeout = request.timeout {
             _ = vtop_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout.milliseconds))
         }
+        if let idle = request.idleTimeout {
+            // "Slower than 1 byte per second for this long" is libcurl's idle timeout.
+            _ = vtop_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+            _ = vtop_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(idle.milliseconds / 1000)))
+        }
         if let connectTo {
             _ = vtop_curl_setopt_slist(handle, CURLOPT_CONNECT_TO, connectTo)
         }

@@ -48,12 +48,15 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
     public var clientCertificate: ClientCertificate?
     /// The total time allowed; nil for streaming watches, which the server ends itself.
     public var timeout: Duration?
+    /// Gives up when no byte arrives for this long: how a watch notices a connection that died
+    /// silently. Nil waits forever.
+    public var idleTimeout: Duration?
 
     /// Builds a request.
     public init(
         method: String, url: String, headers: [HTTPHeader] = [], body: Data? = nil,
         authorization: String? = nil, clientCertificate: ClientCertificate? = nil,
-        timeout: Duration? = .seconds(60)
+        timeout: Duration? = .seconds(60), idleTimeout: Duration? = nil
     ) {
         self.method = method
         self.url = url
@@ -62,6 +65,7 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
         self.authorization = authorization
         self.clientCertificate = clientCertificate
         self.timeout = timeout
+        self.idleTimeout = idleTimeout
     }
 
     /// Method and URL only: the description never includes credentials.

@@ -162,7 +162,7 @@ public final class KubeClient: ClusterAPI {
             do {
                 let response = try await start(
                     context, method: "GET", path: kind.collectionPath(namespace: namespace), query: query,
-                    timeout: nil)
+                    timeout: nil, idleTimeout: .seconds(options.timeoutSeconds + 60))
                 var lines = LineSplitter()
                 for try await chunk in response.body {
                     for line in lines.append(chunk) {
@@ -181,8 +181,9 @@ public final class KubeClient: ClusterAPI {
             } catch KubeError.gone {
                 resourceVersion = try await relist()
                 sawEvent = true
-            } catch let error as TransportError where error.kind == .connectionLost {
-                // The stream broke mid-watch: reconnect from the last version seen, with backoff below.
+            } catch let error as TransportError where error.kind == .connectionLost || error.kind == .timeout {
+                // The stream broke or went silent mid-watch: reconnect from the last version seen,
+                // with backoff below.
             } catch let error as KubeError {
                 if case .transport(let transport) = error, transport.kind == .connectionLost {
                     // Same as above, surfaced after the start-up retries.
@@ -243,7 +244,7 @@ public final class KubeClient: ClusterAPI {
     /// credentials once after a 401, and returns a successful response whose body is still streaming.
     private func start(
         _ context: RequestContext, method: String, path: String, query: [(String, String)],
-        body: Data? = nil, contentType: String? = nil, timeout: Duration?
+        body: Data? = nil, contentType: String? = nil, timeout: Duration?, idleTimeout: Duration? = nil
     ) async throws
         -> HTTPStreamingResponse
     {
@@ -261,7 +262,7 @@ public final class KubeClient: ClusterAPI {
             let request = HTTPRequest(
                 method: method, url: url, headers: headers, body: body,
                 authorization: applied.authorization,
-                clientCertificate: applied.clientCertificate, timeout: timeout)
+                clientCertificate: applied.clientCertificate, timeout: timeout, idleTimeout: idleTimeout)
             let started = clock.now
             let response: HTTPStreamingResponse
             do {

@@ -115,8 +115,9 @@ public enum WatchEvent: Sendable, Hashable {
     case deleted(KubeObject)
     /// The server confirmed progress up to this resource version without any change to report.
     case bookmark(resourceVersion: String)
-    /// The watch's history expired (410 Gone), so the client listed again. `items` is the complete
-    /// current state; the consumer should replace what it knows. The watch then continues.
+    /// The complete current state, from a list: first when a watch starts without a
+    /// `resourceVersion`, and again whenever the watch's history expired (410 Gone). The consumer
+    /// should replace what it knows with `items`. The watch then continues from `resourceVersion`.
     case relisted(items: [KubeObject], resourceVersion: String)
 }
 

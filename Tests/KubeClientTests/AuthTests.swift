@@ -33,6 +33,21 @@ import Testing
         #expect(info["execInfo"] == #"{"kind":"ExecCredential"}"#)
     }
 
+    @Test func concurrentRequestsShareOneExecPluginRun() async throws {
+        let temp = try TempDirectory()
+        let state = temp.url.appendingPathComponent("count").path
+        let server = try await TestServer.start([], default: Bodies.ok(Bodies.pod("a")))
+        let client = makeClient(server: server.url, credentials: Credentials(bearer: .exec(plugin(state: state))))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { _ = try await client.get(.pod, namespace: "default", name: "a") }
+            }
+            try await group.waitForAll()
+        }
+        let headers = Set(try server.requests().compactMap { $0["headers"]?["authorization"]?.stringValue })
+        #expect(headers == ["Bearer exec-token-1"])
+    }
+
     @Test func anExpiredExecTokenIsFetchedAgain() async throws {
         let temp = try TempDirectory()
         let state = temp.url.appendingPathComponent("count").path
