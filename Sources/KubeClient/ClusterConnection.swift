@@ -184,6 +184,9 @@ public enum ConnectionLoader {
             field: "certificate-authority", owner: clusterOwner)
         var warnings: [String] = []
         let insecure = cluster.insecureSkipTLSVerify ?? false
+        if insecure && ca != nil {
+            throw KubeconfigError.insecureWithCertificateAuthority(cluster: clusterName)
+        }
         if insecure {
             warnings.append(
                 "warning: cluster '\(clusterName)' sets insecure-skip-tls-verify: the server's "
@@ -238,6 +241,11 @@ public enum ConnectionLoader {
         }
         if let username = user.username, !username.isEmpty {
             credentials.basic = (username, user.password ?? "")
+        }
+        if let name = user.impersonate, !name.isEmpty {
+            credentials.impersonation = Impersonation(
+                user: name, uid: user.impersonateUID, groups: user.impersonateGroups ?? [],
+                extra: user.impersonateUserExtra ?? [:])
         }
         if let exec = user.exec {
             let apiVersion = exec.apiVersion ?? "client.authentication.k8s.io/v1"

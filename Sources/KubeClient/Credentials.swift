@@ -61,14 +61,18 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Who to act as (`as`, `as-groups`, ...), sent as `Impersonate-*` headers. Not a secret.
+    public var impersonation: Impersonation?
+
     /// Builds credentials.
     public init(
         clientCertificate: ClientCertificate? = nil, bearer: BearerSource? = nil,
-        basic: (username: String, password: String)? = nil
+        basic: (username: String, password: String)? = nil, impersonation: Impersonation? = nil
     ) {
         self.clientCertificate = clientCertificate
         self.bearer = bearer
         self.basic = basic
+        self.impersonation = impersonation
     }
 
     /// Names the methods only.
@@ -77,7 +81,40 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible {
         if clientCertificate != nil { parts.append("clientCertificate") }
         if let bearer { parts.append(bearer.description) }
         if basicPair != nil { parts.append("basic(<redacted>)") }
+        if let impersonation { parts.append("as(\(impersonation.user))") }
         return "Credentials(\(parts.isEmpty ? "anonymous" : parts.joined(separator: ", ")))"
+    }
+}
+
+/// Kubernetes user impersonation from the kubeconfig's `as` fields.
+public struct Impersonation: Sendable, Equatable {
+    /// The user name to act as.
+    public var user: String
+    /// The UID to act as.
+    public var uid: String?
+    /// The groups to act as.
+    public var groups: [String]
+    /// Extra user fields.
+    public var extra: [String: [String]]
+
+    /// Builds an impersonation.
+    public init(user: String, uid: String? = nil, groups: [String] = [], extra: [String: [String]] = [:]) {
+        self.user = user
+        self.uid = uid
+        self.groups = groups
+        self.extra = extra
+    }
+
+    /// The `Impersonate-*` headers, in a stable order.
+    var headers: [HTTPHeader] {
+        var headers = [HTTPHeader("Impersonate-User", user)]
+        if let uid { headers.append(HTTPHeader("Impersonate-Uid", uid)) }
+        headers += groups.map { HTTPHeader("Impersonate-Group", $0) }
+        for key in extra.keys.sorted() {
+            let name = key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key
+            headers += (extra[key] ?? []).map { HTTPHeader("Impersonate-Extra-\(name)", $0) }
+        }
+        return headers
     }
 }
 

@@ -252,6 +252,7 @@ public final class KubeClient: ClusterAPI {
         let loggedURL = URLText.withoutUserInfo(url)
         var headers = [HTTPHeader("Accept", "application/json")]
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
+        headers += connection.credentials.impersonation?.headers ?? []
         var attempt = 0
         var waited = Duration.zero
         var refreshed = false

@@ -74,6 +74,14 @@ public struct Kubeconfig: Sendable, Equatable {
         public var exec: ExecConfig?
         /// A legacy, removed auth provider (gcp, azure, oidc).
         public var authProvider: AuthProvider?
+        /// `as`: the user to impersonate.
+        public var impersonate: String?
+        /// `as-uid`: the UID to impersonate.
+        public var impersonateUID: String?
+        /// `as-groups`: the groups to impersonate.
+        public var impersonateGroups: [String]?
+        /// `as-user-extra`: extra fields to impersonate.
+        public var impersonateUserExtra: [String: [String]]?
 
         /// The kubeconfig field names.
         enum CodingKeys: String, CodingKey {
@@ -83,6 +91,10 @@ public struct Kubeconfig: Sendable, Equatable {
             case clientKeyData = "client-key-data"
             case token, tokenFile, username, password, exec
             case authProvider = "auth-provider"
+            case impersonate = "as"
+            case impersonateUID = "as-uid"
+            case impersonateGroups = "as-groups"
+            case impersonateUserExtra = "as-user-extra"
         }
 
         /// Names the auth methods present, never their values.
@@ -94,6 +106,7 @@ public struct Kubeconfig: Sendable, Equatable {
             if username != nil { methods.append("basic") }
             if exec != nil { methods.append("exec") }
             if authProvider != nil { methods.append("auth-provider") }
+            if let impersonate { methods.append("as \(impersonate)") }
             return "User(\(methods.joined(separator: ", ")))"
         }
     }

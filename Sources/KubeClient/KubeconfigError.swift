@@ -34,6 +34,8 @@ public enum KubeconfigError: Error, Sendable, Equatable, CustomStringConvertible
     case execFailed(user: String, command: String, exitCode: Int32)
     /// The exec plugin printed something other than a valid ExecCredential.
     case execInvalidOutput(user: String, command: String, detail: String)
+    /// The cluster asks both to skip verification and to verify with a CA, which kubectl refuses.
+    case insecureWithCertificateAuthority(cluster: String)
     /// The exec plugin insists on a terminal (`interactiveMode: Always`), which plugins never get here.
     case execNeedsTerminal(user: String, command: String)
     /// In-cluster configuration is incomplete.
@@ -79,6 +81,9 @@ public enum KubeconfigError: Error, Sendable, Equatable, CustomStringConvertible
                 + "is shown above"
         case .execInvalidOutput(let user, let command, let detail):
             return "exec plugin '\(command)' for user '\(user)' returned an invalid ExecCredential: \(detail)"
+        case .insecureWithCertificateAuthority(let cluster):
+            return "cluster '\(cluster)' sets both insecure-skip-tls-verify and a certificate authority, which "
+                + "kubectl also refuses; remove insecure-skip-tls-verify to verify the server"
         case .execNeedsTerminal(let user, let command):
             return "exec plugin '\(command)' for user '\(user)' sets interactiveMode: Always, but vtop-rollout "
                 + "never gives plugins a terminal; log in with kubectl first and set interactiveMode: IfAvailable"

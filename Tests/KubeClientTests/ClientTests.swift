@@ -31,6 +31,17 @@ import Testing
         #expect(Set(ports).count == 1)  // one TLS handshake for three requests
     }
 
+    @Test func impersonationBecomesImpersonateHeaders() async throws {
+        let server = try await TestServer.start([Bodies.ok(Bodies.pod("a"))])
+        let impersonation = Impersonation(user: "deployer", groups: ["ops"], extra: ["scopes": ["rollout"]])
+        let client = makeClient(server: server.url, credentials: Credentials(impersonation: impersonation))
+        _ = try await client.get(.pod, namespace: "default", name: "a")
+        let headers = try #require(try server.requests().first?["headers"])
+        #expect(headers["impersonate-user"] == "deployer")
+        #expect(headers["impersonate-group"] == "ops")
+        #expect(headers["impersonate-extra-scopes"] == "rollout")
+    }
+
     @Test func basicAuthIsSentAsAnAuthorizationHeader() async throws {
         let server = try await TestServer.start([Bodies.ok(Bodies.pod("a"))])
         let client = makeClient(server: server.url, credentials: Credentials(basic: ("admin", "s3cret")))

@@ -56,6 +56,8 @@ import Testing
               user:
                 client-certificate: client.crt
                 client-key: ./client.key
+                as: deployer
+                as-groups: [rollout-operators]
             """)
         try temp.write(
             "c/config",
@@ -128,6 +130,7 @@ import Testing
         #expect(
             connection.credentials.clientCertificate?.certificatePEM.base64EncodedString()
                 == user["user"]?["client-certificate-data"]?.stringValue)
+        #expect(connection.credentials.impersonation?.user == user["user"]?["as"]?.stringValue)
         #expect(
             connection.credentials.clientCertificate?.keyPEM.base64EncodedString()
                 == user["user"]?["client-key-data"]?.stringValue)
@@ -238,6 +241,15 @@ import Testing
                 users: [{name: u, user: {exec: {command: login, interactiveMode: Always}}}]
                 """,
             expected: "exec plugin 'login' for user 'u' sets interactiveMode: Always"),
+        ErrorCase(
+            name: "insecure with a CA",
+            yaml: """
+                current-context: a
+                clusters: [{name: c, cluster: {server: "https://x", insecure-skip-tls-verify: true,
+                            certificate-authority-data: "Y2E="}}]
+                contexts: [{name: a, context: {cluster: c}}]
+                """,
+            expected: "cluster 'c' sets both insecure-skip-tls-verify and a certificate authority"),
         ErrorCase(name: "not yaml", yaml: "clusters: {", expected: "kubeconfig DIR/config is not valid"),
     ])
     func configurationErrorsAreActionable(_ testCase: ErrorCase) throws {
