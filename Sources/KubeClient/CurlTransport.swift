@@ -301,7 +301,9 @@ final class CurlTransfer: @unchecked Sendable {
             lines.append("Authorization: \(authorization)")
         }
         for line in lines {
-            headerList = curl_slist_append(headerList, line)
+            // A stray newline in a token or header value must not start a second header.
+            let safe = line.filter { $0 != "\r" && $0 != "\n" }
+            headerList = curl_slist_append(headerList, safe)
         }
         _ = vtop_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
 

@@ -237,6 +237,8 @@ public final class KubeClient: ClusterAPI {
         } catch let error as TransportError {
             throw KubeError.transport(error)
         }
+        // A cancelled consumer ends the body early; report the cancellation, not a truncated body.
+        try Task.checkCancellation()
         return data
     }
 
