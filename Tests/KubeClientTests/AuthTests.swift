@@ -48,6 +48,22 @@ import Testing
         #expect(headers == ["Bearer exec-token-1"])
     }
 
+    @Test func execPluginsCanReturnAClientCertificate() async throws {
+        let temp = try TempDirectory()
+        let state = temp.url.appendingPathComponent("count").path
+        let server = try await TestServer.start([Bodies.ok(Bodies.pod("a"))], tls: .mutual)
+        let env = [
+            "PLUGIN_CERT_FILE": Fixtures.path("certs/client.crt"), "PLUGIN_KEY_FILE": Fixtures.path("certs/client.key"),
+        ]
+        let client = makeClient(
+            server: server.url, credentials: Credentials(bearer: .exec(plugin(state: state, env: env))),
+            transport: TransportConfiguration(certificateAuthorityPEM: try Fixtures.data("certs/ca.crt")))
+        _ = try await client.get(.pod, namespace: "default", name: "a")
+        let request = try #require(try server.requests().first)
+        #expect(request["clientCN"] == "vtop-admin")
+        #expect(request["headers"]?["authorization"] == nil)
+    }
+
     @Test func anExpiredExecTokenIsFetchedAgain() async throws {
         let temp = try TempDirectory()
         let state = temp.url.appendingPathComponent("count").path

@@ -61,6 +61,25 @@ import Testing
                 == "/apis/planetscale.com/v2/namespaces/vt/vitessshards/ex-commerce-x-x")
     }
 
+    @Test(arguments: [
+        (ResourceKind.vitessCluster, "/apis/planetscale.com/v2/namespaces/ns/vitessclusters/x"),
+        (.vitessCell, "/apis/planetscale.com/v2/namespaces/ns/vitesscells/x"),
+        (.vitessKeyspace, "/apis/planetscale.com/v2/namespaces/ns/vitesskeyspaces/x"),
+        (.vitessShard, "/apis/planetscale.com/v2/namespaces/ns/vitessshards/x"),
+        (.pod, "/api/v1/namespaces/ns/pods/x"),
+        (.event, "/api/v1/namespaces/ns/events/x"),
+        (.configMap, "/api/v1/namespaces/ns/configmaps/x"),
+        (.deployment, "/apis/apps/v1/namespaces/ns/deployments/x"),
+        (.lease, "/apis/coordination.k8s.io/v1/namespaces/ns/leases/x"),
+        (
+            ResourceKind(group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false),
+            "/api/v1/namespaces/x"
+        ),
+    ])
+    func everyKindHasItsRESTPath(kind: ResourceKind, path: String) {
+        #expect(kind.objectPath(namespace: "ns", name: "x") == path)
+    }
+
     @Test func listEncodesSelectorsAndListAllFollowsContinueTokens() async throws {
         let server = try await TestServer.start([
             Bodies.ok(Bodies.list([Bodies.pod("a"), Bodies.pod("b")], resourceVersion: "10", continueToken: "c1")),

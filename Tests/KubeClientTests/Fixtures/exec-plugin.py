@@ -13,7 +13,12 @@ open(state + ".info", "w").write(json.dumps({"argv": sys.argv[1:], "execInfo": o
 if os.environ.get("PLUGIN_FAIL"):
     sys.stderr.write("plugin: login required\n")
     sys.exit(3)
-status = {"token": "%s-%d" % (os.environ.get("TOKEN_PREFIX", "exec-token"), count)}
+if os.environ.get("PLUGIN_CERT_FILE"):
+    # Client-certificate credentials instead of a token, as some plugins return.
+    status = {"clientCertificateData": open(os.environ["PLUGIN_CERT_FILE"]).read(),
+              "clientKeyData": open(os.environ["PLUGIN_KEY_FILE"]).read()}
+else:
+    status = {"token": "%s-%d" % (os.environ.get("TOKEN_PREFIX", "exec-token"), count)}
 if os.environ.get("PLUGIN_EXPIRY"):
     status["expirationTimestamp"] = os.environ["PLUGIN_EXPIRY"]
 print(json.dumps({"apiVersion": os.environ.get("PLUGIN_API_VERSION", "client.authentication.k8s.io/v1"),
