@@ -52,16 +52,19 @@ public struct ConnectionOptions: Sendable, Hashable {
     public var namespace: String?
     /// How long a connect may take.
     public var connectTimeout: Duration
+    /// How long one request may take (kubectl's `--request-timeout`); watches are exempt.
+    public var requestTimeout: Duration
 
     /// Builds options.
     public init(
         kubeconfig: String? = nil, context: String? = nil, namespace: String? = nil,
-        connectTimeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(60)
     ) {
         self.kubeconfig = kubeconfig
         self.context = context
         self.namespace = namespace
         self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
     }
 }
 

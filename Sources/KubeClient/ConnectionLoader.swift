@@ -107,7 +107,7 @@ public enum ConnectionLoader {
         let transport = TransportConfiguration(
             certificateAuthorityPEM: insecure ? nil : ca, tlsServerName: cluster.tlsServerName,
             insecureSkipTLSVerify: insecure, proxyURL: proxy, noProxy: noProxy,
-            connectTimeout: options.connectTimeout)
+            connectTimeout: options.connectTimeout, requestTimeout: options.requestTimeout)
 
         let credentials = try credentials(
             for: user, userName: userName, owner: userOwner, cluster: cluster, server: server, ca: ca,
@@ -222,7 +222,7 @@ public enum ConnectionLoader {
             server: server, namespace: namespace,
             transport: TransportConfiguration(
                 certificateAuthorityPEM: ca, proxyURL: proxy, noProxy: noProxy,
-                connectTimeout: options.connectTimeout),
+                connectTimeout: options.connectTimeout, requestTimeout: options.requestTimeout),
             credentials: Credentials(bearer: .tokenFile(path: tokenPath)))
     }
 

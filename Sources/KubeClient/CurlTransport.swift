@@ -15,6 +15,8 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible {
     public var noProxy: String?
     /// How long a TCP + TLS connect may take.
     public var connectTimeout: Duration
+    /// How long one non-watch request may take in total.
+    public var requestTimeout: Duration
     /// The `User-Agent` header.
     public var userAgent: String
 
@@ -22,7 +24,8 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible {
     public init(
         certificateAuthorityPEM: Data? = nil, tlsServerName: String? = nil,
         insecureSkipTLSVerify: Bool = false, proxyURL: String? = nil, noProxy: String? = nil,
-        connectTimeout: Duration = .seconds(10), userAgent: String = KubeClient.userAgent
+        connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(60),
+        userAgent: String = KubeClient.userAgent
     ) {
         self.certificateAuthorityPEM = certificateAuthorityPEM
         self.tlsServerName = tlsServerName
@@ -30,6 +33,7 @@ public struct TransportConfiguration: Sendable, CustomStringConvertible {
         self.proxyURL = proxyURL
         self.noProxy = noProxy
         self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
         self.userAgent = userAgent
     }
 

@@ -230,7 +230,7 @@ public final class KubeClient: ClusterAPI {
     ) async throws -> Data {
         let response = try await start(
             context, method: method, path: path, query: query, body: body,
-            contentType: contentType, timeout: .seconds(60))
+            contentType: contentType, timeout: connection.transport.requestTimeout)
         var data = Data()
         do {
             for try await chunk in response.body { data.append(chunk) }

@@ -272,6 +272,19 @@ import Testing
         #expect(sleeper.delays.count == 1)
     }
 
+    @Test func aSlowRequestTimesOutWithAClearMessage() async throws {
+        let server = try await TestServer.start([["status": 200, "chunks": ["{"], "holdMs": 3000]])
+        let client = makeClient(
+            server: server.url, transport: TransportConfiguration(requestTimeout: .milliseconds(300)), maxAttempts: 1)
+        do {
+            _ = try await client.get(.pod, namespace: "default", name: "slow")
+            Issue.record("expected a timeout")
+        } catch let KubeError.transport(error) {
+            #expect(error.kind == .timeout)
+            #expect(error.description.hasPrefix("timed out talking to \(server.url): "))
+        }
+    }
+
     @Test func cancellingARequestStopsTheTransfer() async throws {
         let server = try await TestServer.start([["status": 200, "chunks": ["{"], "holdMs": 5000]])
         let client = makeClient(server: server.url)
