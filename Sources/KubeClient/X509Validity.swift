@@ -26,7 +26,8 @@ enum X509Validity {
         return Data(base64Encoded: String(text[begin.upperBound..<end.lowerBound]), options: .ignoreUnknownCharacters)
     }
 
-    private static func parseTime(tag: UInt8, text: String) -> Date? {
+    /// Parses an ASN.1 UTCTime (tag 0x17) or GeneralizedTime (tag 0x18) in UTC.
+    static func parseTime(tag: UInt8, text: String) -> Date? {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
