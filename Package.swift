@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "RolloutPlan", targets: ["RolloutPlan"]),
         .library(name: "VitessModel", targets: ["VitessModel"]),
         .library(name: "RolloutEngine", targets: ["RolloutEngine"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,11 @@ let package = Package(
             name: "RolloutEngine",
             dependencies: ["RolloutPlan", "VitessModel", .product(name: "Yams", package: "Yams")]
         ),
+        // I/O: kubeconfig, auth, REST over libcurl, retries, watches. Yams reads kubeconfig YAML.
+        .target(
+            name: "KubeClient",
+            dependencies: ["CCurl", "VitessModel", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "vtop-rollout",
             dependencies: [
@@ -57,6 +63,7 @@ let package = Package(
             name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
         .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine"], exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
