@@ -290,7 +290,7 @@ import Testing
         let client = makeClient(server: server.url)
         let started = ContinuousClock.now
         let task = Task { try await client.get(.pod, namespace: "default", name: "slow") }
-        try await Task.sleep(for: .milliseconds(200))
+        try await server.waitForFirstRequest()  // the transfer is under way; cancel it mid-flight
         task.cancel()
         let result = await task.result
         #expect(throws: (any Error).self) { try result.get() }

@@ -155,7 +155,7 @@ import Testing
             try await collect(
                 client.watch(.pod, namespace: "vt", options: WatchOptions(resourceVersion: "1")), count: 1)
         }
-        try await Task.sleep(for: .milliseconds(200))
+        try await server.waitForFirstRequest()  // the transfer is under way; cancel it mid-flight
         task.cancel()
         _ = await task.result
         #expect(ContinuousClock.now - started < .seconds(3))
