@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "VitessModel", targets: ["VitessModel"]),
         .library(name: "RolloutEngine", targets: ["RolloutEngine"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "RolloutRuntime", targets: ["RolloutRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,9 +47,14 @@ let package = Package(
             name: "KubeClient",
             dependencies: ["CCurl", "VitessModel", .product(name: "Yams", package: "Yams")]
         ),
+        // I/O shell: loads the Inventory from the API server; later the executor's driver, state
+        // stores and the Lease lock.
+        .target(name: "RolloutRuntime", dependencies: ["KubeClient", "RolloutEngine", "VitessModel"]),
         .executableTarget(
             name: "vtop-rollout",
             dependencies: [
+                "RolloutRuntime",
+                "KubeClient",
                 "RolloutEngine",
                 "RolloutPlan",
                 "VitessModel",
@@ -62,7 +68,8 @@ let package = Package(
         .testTarget(
             name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
         .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine"], exclude: ["Golden"]),
-        .testTarget(name: "CLITests", dependencies: ["vtop-rollout"]),
+        .testTarget(name: "CLITests", dependencies: ["vtop-rollout"], exclude: ["Fixtures"]),
+        .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -15,7 +15,14 @@ struct LivePlan {
     /// The plan's name, when it parsed.
     let planName: String?
 
-    static func load(plan path: String, snapshot: String?, allowDowntime: Bool) throws -> LivePlan {
+    /// Where the cluster comes from: nothing (static checks only), a snapshot file, or the API server.
+    enum Source {
+        case none
+        case snapshot(String)
+        case live(ClusterOptions)
+    }
+
+    static func load(plan path: String, source sourceKind: Source, allowDowntime: Bool) async throws -> LivePlan {
         let bytes: [UInt8]
         switch PlanFile.read(path) {
         case .success(let read): bytes = read
@@ -23,10 +30,19 @@ struct LivePlan {
         }
         let source = String(decoding: bytes, as: UTF8.self)
         let parsed = PlanParser.parse(bytes)
-        guard let plan = parsed.plan, let snapshot else {
+        let objects: ClusterObjects
+        switch (parsed.plan, sourceKind) {
+        case (let plan?, .snapshot(let snapshot)):
+            objects = try SnapshotInventory.objects(path: snapshot)
+            _ = plan
+        case (let plan?, .live(let options)):
+            objects = try await options.objects(namespace: plan.namespace).0
+        default:
             return LivePlan(source: source, diagnostics: parsed.diagnostics, compiled: nil, planName: parsed.plan?.name)
         }
-        let objects = try SnapshotInventory.objects(path: snapshot)
+        guard let plan = parsed.plan else {
+            return LivePlan(source: source, diagnostics: parsed.diagnostics, compiled: nil, planName: nil)
+        }
         switch Inventory.build(cluster: plan.cluster, namespace: plan.namespace, from: objects) {
         case .failure:
             let available = objects.clusters.filter { plan.namespace == nil || $0.metadata.namespace == plan.namespace }

@@ -4,12 +4,14 @@ import RolloutEngine
 import RolloutPlan
 
 /// `vtop-rollout plan show`: the step DAG a plan compiles to, with its critical-path estimate.
-struct PlanShowCommand: ParsableCommand {
+struct PlanShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Compile a plan against a cluster and print its steps, as text, JSON, DOT or Mermaid.",
         discussion: """
-            Findings go to standard error; the graph goes to standard output, so
+            The plan is compiled against the live cluster from the kubeconfig, or against a
+            `kubectl get -o yaml` dump with --snapshot. Findings go to standard error; the graph goes to
+            standard output, so
               vtop-rollout plan show plan.yaml --snapshot snap.yaml -o mermaid > plan.mmd
             works in CI. Exit code 2 when the plan has errors.
             """
@@ -29,18 +31,11 @@ struct PlanShowCommand: ParsableCommand {
     @Flag(help: "Accept releasing a primary that has no reparent candidate (the shard goes down).")
     var allowDowntime = false
 
-    @OptionGroup var color: ColorOptions
+    @OptionGroup var clusterOptions: ClusterOptions
 
-    func validate() throws {
-        if snapshot == nil {
-            throw ValidationError(
-                "compiling against a live cluster is not available in this build yet; pass --snapshot FILE "
-                    + "(kubectl get -n NAMESPACE vt,vtc,vtk,vts,pods,deployments,events -o yaml > FILE)")
-        }
-    }
-
-    func run() throws {
-        let live = try LivePlan.load(plan: plan, snapshot: snapshot, allowDowntime: allowDowntime)
+    func run() async throws {
+        let source: LivePlan.Source = snapshot.map { .snapshot($0) } ?? .live(clusterOptions)
+        let live = try await LivePlan.load(plan: plan, source: source, allowDowntime: allowDowntime)
         let rendered = DiagnosticRenderer(color: false).render(live.diagnostics, file: plan, source: live.source)
         if !rendered.isEmpty { FileHandle.standardError.write(Data(rendered.utf8)) }
         guard let (graph, estimate) = live.compiled else {

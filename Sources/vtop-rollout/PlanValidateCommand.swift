@@ -3,15 +3,16 @@ import Foundation
 import RolloutPlan
 
 /// `vtop-rollout plan validate`: static checks, and live checks against a cluster snapshot.
-struct PlanValidateCommand: ParsableCommand {
+struct PlanValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check rollout plans and report every problem with its file, line and column.",
         discussion: """
-            --offline runs the static checks only. --snapshot FILE also checks the plan against the
-            pending changes of the cluster in a `kubectl get -o yaml` dump: selectors that name nothing or
-            match nothing pending, pending changes no stage covers, expect guards, primaries without a
-            reparent candidate, and primaries released before their shard's other tablets.
+            By default the plan is also checked against the live cluster from the kubeconfig: selectors
+            that name nothing or match nothing pending, pending changes no stage covers, expect guards,
+            primaries without a reparent candidate, and primaries released before their shard's other
+            tablets. --snapshot FILE checks against a `kubectl get -o yaml` dump instead, and --offline
+            runs the static checks only.
 
             Exit codes: 0 when every plan is valid (warnings allowed unless --strict), 2 when any plan has
             errors (or warnings under --strict), 64 for bad flags.
@@ -40,23 +41,19 @@ struct PlanValidateCommand: ParsableCommand {
 
     @OptionGroup var color: ColorOptions
 
+    @OptionGroup var clusterOptions: ClusterOptions
+
     func validate() throws {
         if plans.isEmpty { throw ValidationError("give at least one plan file") }
         if offline && snapshot != nil { throw ValidationError("--offline and --snapshot exclude each other") }
-        if !offline && snapshot == nil {
-            // Reading the API server arrives with the Kubernetes client; say so instead of silently
-            // running only half the checks.
-            throw ValidationError(
-                "validating against a live cluster is not available in this build yet; run with --offline for the "
-                    + "static checks, or --snapshot FILE to check against a `kubectl get -o yaml` dump")
-        }
     }
 
-    func run() throws {
+    func run() async throws {
+        let source: LivePlan.Source = offline ? .none : snapshot.map { .snapshot($0) } ?? .live(clusterOptions)
         var results: [(file: String, diagnostics: [Diagnostic], plan: String?)] = []
         var sources: [String: String] = [:]
         for path in plans {
-            let live = try LivePlan.load(plan: path, snapshot: snapshot, allowDowntime: allowDowntime)
+            let live = try await LivePlan.load(plan: path, source: source, allowDowntime: allowDowntime)
             results.append((path, live.diagnostics, live.planName))
             sources[path] = live.source
         }

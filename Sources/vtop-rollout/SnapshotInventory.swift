@@ -6,7 +6,13 @@ import VitessModel
 enum SnapshotInventory {
     /// Reads, decodes and builds; every failure becomes a one-line message and exit code 2.
     static func load(path: String, cluster: String?, namespace: String?) throws -> Inventory {
-        let objects = try Self.objects(path: path)
+        try build(try Self.objects(path: path), source: path, cluster: cluster, namespace: namespace)
+    }
+
+    /// Picks the cluster (the only one, unless named) and builds its inventory.
+    static func build(_ objects: ClusterObjects, source path: String, cluster: String?, namespace: String?) throws
+        -> Inventory
+    {
         let candidates = objects.clusters.filter { namespace == nil || $0.metadata.namespace == namespace }
         guard let name = cluster ?? (candidates.count == 1 ? candidates[0].metadata.name : nil) else {
             let names = candidates.map(\.metadata.name).sorted()

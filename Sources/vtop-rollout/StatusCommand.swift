@@ -1,16 +1,17 @@
 import ArgumentParser
 import Foundation
+import KubeClient
 import RolloutEngine
 import VitessModel
 import Yams
 
 /// `vtop-rollout status`: every pending change, grouped by component, keyspace and shard.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show every pending change of a VitessCluster, grouped by component, keyspace and shard.",
         discussion: """
-            Reads a snapshot file made with:
+            Reads the cluster from the kubeconfig (like kubectl), or from a snapshot file made with:
               kubectl get -n NAMESPACE vt,vtc,vtk,vts,pods,deployments,events -o yaml > snapshot.yaml
             The JSON and YAML output follow the schema in docs/status.md.
             """
@@ -24,9 +25,6 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "The VitessCluster's name (default: the only one there is).")
     var cluster: String?
 
-    @Option(name: [.short, .customLong("namespace")], help: "The namespace of the VitessCluster.")
-    var namespace: String?
-
     @Option(name: [.short, .customLong("output")], help: "Output format: table, json or yaml.")
     var output: StatusFormat = .table
 
@@ -38,16 +36,19 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var color: ColorOptions
 
-    func validate() throws {
-        if snapshot == nil {
-            throw ValidationError(
-                "reading a live cluster is not available in this build yet; pass --snapshot FILE "
-                    + "(kubectl get -n NAMESPACE vt,vtc,vtk,vts,pods,deployments,events -o yaml > FILE)")
-        }
-    }
+    @OptionGroup var clusterOptions: ClusterOptions
 
-    func run() throws {
-        let inventory = try SnapshotInventory.load(path: snapshot ?? "", cluster: cluster, namespace: namespace)
+    func run() async throws {
+        let inventory: Inventory
+        if let snapshot {
+            inventory = try SnapshotInventory.load(
+                path: snapshot, cluster: cluster, namespace: clusterOptions.namespace)
+        } else {
+            let (objects, namespace) = try await clusterOptions.objects()
+            inventory = try SnapshotInventory.build(
+                objects, source: "namespace '\(namespace)'", cluster: cluster,
+                namespace: namespace)
+        }
         let report = StatusReport(inventory)
         switch output {
         case .table:

@@ -131,10 +131,12 @@ import Testing
             run.stdout.contains("error[input.unreadable]: cannot open 'plans/does-not-exist.yaml': it does not exist"))
     }
 
-    @Test func liveValidationSaysItIsNotAvailableYet() throws {
-        let run = try Self.run(["plan", "validate", "plans/per-cell-waves.yaml"])
-        #expect(run.status == 64)
-        #expect(run.stderr.contains("--offline") && run.stderr.contains("--snapshot"))
+    @Test func liveValidationWithoutAKubeconfigSaysWhatToDo() throws {
+        let run = try Self.run(
+            ["plan", "validate", "plans/per-cell-waves.yaml"],
+            environment: ["HOME": Self.scratch.path, "KUBECONFIG": ""])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no kubeconfig found"))
     }
 
     @Test func schemaCommandPrintsTheCheckedInSchema() throws {
@@ -195,10 +197,10 @@ import Testing
         #expect(unknown.stderr.contains("VitessCluster 'exampel' not found (available: example, other)"))
     }
 
-    @Test func liveClusterIsNotAvailableYet() throws {
-        let run = try CLITests.run(["status"])
-        #expect(run.status == 64)
-        #expect(run.stderr.contains("--snapshot"))
+    @Test func withoutAKubeconfigStatusSaysWhatToDo() throws {
+        let run = try CLITests.run(["status"], environment: ["HOME": CLITests.scratch.path, "KUBECONFIG": ""])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no kubeconfig found"))
     }
 }
 
@@ -207,9 +209,13 @@ import Testing
     static let snapshot = "Tests/RolloutEngineTests/Fixtures/upgrade-snapshot.yaml"
 
     @Test func validateAgainstASnapshotAddsLiveFindings() throws {
-        let run = try CLITests.run(["plan", "validate", "--snapshot", Self.snapshot, "plans/customer-config-change.yaml"])
+        let run = try CLITests.run([
+            "plan", "validate", "--snapshot", Self.snapshot, "plans/customer-config-change.yaml",
+        ])
         #expect(run.status == 2)
-        #expect(run.stdout.contains("error[live.expect-failed]: the pending change of VitessKeyspace customer does not match"))
+        #expect(
+            run.stdout.contains(
+                "error[live.expect-failed]: the pending change of VitessKeyspace customer does not match"))
         #expect(run.stdout.contains("warning[live.uncovered-change]"))
     }
 
@@ -219,22 +225,30 @@ import Testing
         #expect(run.stdout.hasPrefix("plan upgrade-v18: "))
         #expect(run.stdout.contains("estimated duration at least 29m50s"))
         #expect(run.stdout.contains("tablet/zone1-0000000107"))
-        let mermaid = try CLITests.run(["plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
-                                        "-o", "mermaid"])
+        let mermaid = try CLITests.run([
+            "plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
+            "-o", "mermaid",
+        ])
         #expect(mermaid.stdout.hasPrefix("flowchart LR\n"))
-        let dot = try CLITests.run(["plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
-                                    "-o", "dot"])
+        let dot = try CLITests.run([
+            "plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
+            "-o", "dot",
+        ])
         #expect(dot.stdout.hasPrefix("digraph \"upgrade-v18\" {"))
-        let json = try CLITests.run(["plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
-                                     "-o", "json"])
+        let json = try CLITests.run([
+            "plan", "show", "plans/upgrade-vttablet-canary.yaml", "--snapshot", Self.snapshot,
+            "-o", "json",
+        ])
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(object?["kind"] as? String == "StepGraph")
         #expect((object?["hash"] as? String)?.hasPrefix("sha256:") == true)
     }
 
     @Test func showRefusesAnInvalidPlanWithFindingsOnStandardError() throws {
-        let plan = try CLITests.temporaryPlan(CLITests.header + "  namespace: example\n  stages:\n"
-            + "    - {name: zone1, release: tablets, select: {cell: zone1}}\n    - {name: zone2, release: tablets, select: {cell: zone2}}\n")
+        let plan = try CLITests.temporaryPlan(
+            CLITests.header + "  namespace: example\n  stages:\n"
+                + "    - {name: zone1, release: tablets, select: {cell: zone1}}\n    - {name: zone2, release: tablets, select: {cell: zone2}}\n"
+        )
         let run = try CLITests.run(["plan", "show", plan, "--snapshot", Self.snapshot])
         #expect(run.status == 2)
         #expect(run.stdout.isEmpty)
@@ -242,10 +256,121 @@ import Testing
     }
 
     @Test func unknownClusterIsLocatedInThePlan() throws {
-        let plan = try CLITests.temporaryPlan(CLITests.header.replacingOccurrences(of: "cluster: example", with: "cluster: exmaple")
-            + "  stages: [{name: a, release: tablets}]\n")
+        let plan = try CLITests.temporaryPlan(
+            CLITests.header.replacingOccurrences(of: "cluster: example", with: "cluster: exmaple")
+                + "  stages: [{name: a, release: tablets}]\n")
         let run = try CLITests.run(["plan", "validate", "--snapshot", Self.snapshot, plan])
         #expect(run.status == 2)
-        #expect(run.stdout.contains("plan.yaml:5:12: error[live.cluster-not-found]: VitessCluster 'exmaple' does not exist (did you mean 'example'?)"))
+        #expect(
+            run.stdout.contains(
+                "plan.yaml:5:12: error[live.cluster-not-found]: VitessCluster 'exmaple' does not exist (did you mean 'example'?)"
+            ))
+    }
+}
+
+/// The live paths, against a loopback API server that serves the example snapshot's objects.
+@Suite struct LiveClusterCLITests {
+    /// Starts Tests/KubeClientTests/Fixtures/test_apiserver.py with one route per LIST, and writes a
+    /// kubeconfig for it. Returns the kubeconfig path and a stop function.
+    static func serve(_ snapshot: String) throws -> (kubeconfig: String, stop: () -> Void) {
+        let dir = CLITests.scratch.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let script = dir.appendingPathComponent("script.json")
+        let convert = Process()
+        convert.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        convert.arguments = [
+            "python3", CLITests.root.appendingPathComponent("Tests/CLITests/Fixtures/snapshot_routes.py").path,
+            CLITests.root.appendingPathComponent(snapshot).path, "example",
+        ]
+        FileManager.default.createFile(atPath: script.path, contents: nil)
+        convert.standardOutput = try FileHandle(forWritingTo: script)
+        try convert.run()
+        convert.waitUntilExit()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = [
+            "python3", CLITests.root.appendingPathComponent("Tests/KubeClientTests/Fixtures/test_apiserver.py").path,
+            script.path, dir.appendingPathComponent("log.jsonl").path,
+        ]
+        let out = Pipe()
+        let input = Pipe()  // the server exits when its standard input closes
+        server.standardOutput = out
+        server.standardInput = input
+        try server.run()
+        var line = Data()
+        while true {  // "PORT <n>" once it listens
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line += byte
+        }
+        let port = String(decoding: line, as: UTF8.self).split(separator: " ").last.map(String.init) ?? "0"
+        let kubeconfig = dir.appendingPathComponent("kubeconfig").path
+        try """
+        apiVersion: v1
+        kind: Config
+        current-context: test
+        clusters: [{name: test, cluster: {server: "http://127.0.0.1:\(port)"}}]
+        users: [{name: test, user: {token: test-token}}]
+        contexts: [{name: test, context: {cluster: test, user: test, namespace: example}}]
+        """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        return (
+            kubeconfig,
+            {
+                try? input.fileHandleForWriting.close()
+                server.terminate()
+                server.waitUntilExit()
+            }
+        )
+    }
+
+    @Test func liveStatusPrintsWhatTheSnapshotPrints() throws {
+        let snapshot = "Tests/VitessModelTests/Fixtures/example-snapshot.yaml"
+        let (kubeconfig, stop) = try Self.serve(snapshot)
+        defer { stop() }
+        let live = try CLITests.run([
+            "status", "--kubeconfig", kubeconfig, "--cluster", "example", "--explain", "--diff",
+        ])
+        let offline = try CLITests.run([
+            "status", "--snapshot", snapshot, "--cluster", "example", "--explain", "--diff",
+        ])
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stdout == offline.stdout)
+        let verbose = try CLITests.run(["status", "--kubeconfig", kubeconfig, "--cluster", "example", "-v"])
+        #expect(verbose.stderr.contains("/apis/planetscale.com/v2/namespaces/example/vitessshards?limit=500 200 "))
+        #expect(!verbose.stderr.contains("test-token"))
+    }
+
+    @Test func livePlanValidationAndShow() throws {
+        let snapshot = "Tests/RolloutEngineTests/Fixtures/upgrade-snapshot.yaml"
+        let (kubeconfig, stop) = try Self.serve(snapshot)
+        defer { stop() }
+        let validate = try CLITests.run([
+            "plan", "validate", "--kubeconfig", kubeconfig, "plans/upgrade-vttablet-canary.yaml",
+        ])
+        #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
+        let live = try CLITests.run([
+            "plan", "show", "--kubeconfig", kubeconfig, "plans/upgrade-vttablet-canary.yaml", "-o", "json",
+        ])
+        let offline = try CLITests.run([
+            "plan", "show", "--snapshot", snapshot, "plans/upgrade-vttablet-canary.yaml", "-o", "json",
+        ])
+        #expect(live.status == 0)
+        #expect(live.stdout == offline.stdout)
+    }
+
+    @Test func anUnreachableClusterIsOneClearError() throws {
+        let dir = CLITests.scratch.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let kubeconfig = dir.appendingPathComponent("kubeconfig").path
+        try """
+        current-context: test
+        clusters: [{name: test, cluster: {server: "http://127.0.0.1:1"}}]
+        users: [{name: test, user: {}}]
+        contexts: [{name: test, context: {cluster: test, user: test}}]
+        """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let run = try CLITests.run(["status", "--kubeconfig", kubeconfig])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("127.0.0.1:1"))
+        #expect(run.stderr.contains("connection refused"))
     }
 }

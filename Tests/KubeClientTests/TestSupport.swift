@@ -86,7 +86,6 @@ final class TestServer: @unchecked Sendable {
         self.port = port
     }
 
-    /// The requests the server received, in order.
     /// Returns once the server has logged a request: a signal, not a timed sleep.
     func waitForFirstRequest() async throws {
         while try requests().isEmpty {
@@ -95,6 +94,7 @@ final class TestServer: @unchecked Sendable {
         }
     }
 
+    /// The requests the server received, in order.
     func requests() throws -> [JSONValue] {
         guard let data = FileManager.default.contents(atPath: logPath) else { return [] }
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {

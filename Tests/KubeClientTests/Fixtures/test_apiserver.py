@@ -3,8 +3,9 @@
 
 Usage: test_apiserver.py SCRIPT.json LOG.jsonl [--tls CERT KEY] [--client-ca CA]
 
-SCRIPT.json is {"responses": [...], "default": {...}}. Each request takes the next response from
-"responses" (then "default"). A response is:
+SCRIPT.json is {"responses": [...], "default": {...}, "routes": {"/path": response}}. A request whose
+path (without the query) is in "routes" gets that response every time; any other request takes the
+next response from "responses" (then "default"). A response is:
   {"status": 200, "headers": {...}, "body": <JSON value or string>}
   {"status": 200, "chunks": ["...", "..."], "chunkDelayMs": 30}   # chunked, flushed one by one
   {"drop": true}                                                   # close without any response
@@ -26,6 +27,7 @@ with open(script_path) as f:
 responses = list(script.get("responses", []))
 default = script.get("default", {"status": 404, "body": {"kind": "Status", "code": 404, "reason": "NotFound",
                                                           "message": "no scripted response"}})
+routes = script.get("routes", {})
 lock = threading.Lock()
 
 
@@ -47,7 +49,11 @@ class Handler(BaseHTTPRequestHandler):
                         if key == "commonName":
                             cn = value
         with lock:
-            response = responses.pop(0) if responses else default
+            path = self.path.split("?", 1)[0]
+            if path in routes:
+                response = routes[path]
+            else:
+                response = responses.pop(0) if responses else default
             with open(log_path, "a") as log:
                 log.write(json.dumps({"method": self.command, "path": self.path,
                                       "headers": {k.lower(): v for k, v in self.headers.items()},

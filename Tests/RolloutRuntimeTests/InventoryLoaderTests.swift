@@ -1,0 +1,82 @@
+import Foundation
+import KubeClient
+import RolloutRuntime
+import Testing
+import VitessModel
+
+/// An in-memory ClusterAPI serving fixed lists and recording every call.
+final class FakeCluster: ClusterAPI, @unchecked Sendable {
+    let defaultNamespace = "example"
+    private let lock = NSLock()
+    private var objects: [String: [KubeObject]] = [:]
+    private(set) var calls: [String] = []
+
+    init(_ source: ClusterObjects) throws {
+        let encoder = JSONEncoder()
+        func add<T: Encodable>(_ plural: String, _ items: [T]) throws {
+            objects[plural] = try items.map { KubeObject(try JSONValue(data: try encoder.encode($0))) }
+        }
+        try add("vitessclusters", source.clusters)
+        try add("vitesscells", source.cells)
+        try add("vitesskeyspaces", source.keyspaces)
+        try add("vitessshards", source.shards)
+        try add("pods", source.pods)
+        try add("deployments", source.deployments)
+        try add("events", source.events)
+    }
+
+    func list(_ kind: ResourceKind, namespace: String?, options: ListOptions) async throws -> KubeList {
+        lock.withLock {
+            calls.append("list \(kind.plural) \(options.labelSelector ?? "") \(options.fieldSelector ?? "")")
+        }
+        return KubeList(items: objects[kind.plural] ?? [], resourceVersion: "1", continueToken: nil)
+    }
+
+    func get(_ kind: ResourceKind, namespace: String?, name: String) async throws -> KubeObject {
+        lock.withLock { calls.append("get \(kind.plural) \(name)") }
+        throw KubeError.notFound(resource: kind.resourceName, name: name, namespace: namespace, message: "not found")
+    }
+
+    func watch(_ kind: ResourceKind, namespace: String?, options: WatchOptions)
+        -> AsyncThrowingStream<WatchEvent, any Error>
+    {
+        AsyncThrowingStream { $0.finish() }
+    }
+
+    func patch(_ kind: ResourceKind, namespace: String?, name: String, patch: Patch) async throws -> KubeObject {
+        lock.withLock { calls.append("patch \(kind.plural) \(name)") }
+        return KubeObject(["metadata": ["name": .string(name)]])
+    }
+
+    func create(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject { object }
+    func update(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject { object }
+    func delete(_ kind: ResourceKind, namespace: String?, name: String) async throws {}
+}
+
+@Suite struct InventoryLoaderTests {
+    static func snapshot() throws -> ClusterObjects {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("VitessModelTests/Fixtures/example-snapshot.yaml")
+        return try ClusterSnapshot.parse(try String(contentsOf: url, encoding: .utf8))
+    }
+
+    @Test func aHandfulOfListCallsAndNoGets() async throws {
+        let cluster = try FakeCluster(try Self.snapshot())
+        let inventory = try await InventoryLoader.inventory(from: cluster, cluster: "example", namespace: "example")
+        #expect(inventory.tablets.count == 7)
+        #expect(inventory.etcdMembers.count == 3)
+        #expect(cluster.calls.count == 7)
+        #expect(cluster.calls.allSatisfy { $0.hasPrefix("list ") })
+        #expect(cluster.calls.contains("list pods planetscale.com/component in (vttablet,etcd) "))
+        #expect(cluster.calls.contains("list events  type=Warning"))
+    }
+
+    @Test func theSameInventoryAsFromTheSnapshotFile() async throws {
+        let source = try Self.snapshot()
+        let direct = try Inventory.build(cluster: "example", namespace: "example", from: source).get()
+        let loaded = try await InventoryLoader.inventory(
+            from: try FakeCluster(source), cluster: "example",
+            namespace: "example")
+        #expect(loaded == direct)
+    }
+}
