@@ -31,4 +31,15 @@ PLAN
 status=$?
 [ "$status" -eq 2 ] || { echo "demo: expected exit code 2, got $status" >&2; exit 1; }
 echo
+echo "== status of an example cluster mid-upgrade (from a kubectl -o yaml snapshot)"
+snapshot=Tests/RolloutEngineTests/Fixtures/upgrade-snapshot.yaml
+$bin status --snapshot "$snapshot" --no-color | head -20
+echo "   ..."
+
+echo
+echo "== the steps plans/upgrade-vttablet-canary.yaml compiles to on that cluster"
+$bin plan show plans/upgrade-vttablet-canary.yaml --snapshot "$snapshot" | head -16
+echo "   ..."
+
+echo
 echo "demo: done"

@@ -65,13 +65,13 @@ public struct StatusRenderer: Sendable {
         out.append(bold("keyspaces"))
         if report.keyspaces.isEmpty { out.append("  (none)") }
         for keyspace in report.keyspaces {
-            out.append(
-                row(
-                    "  \(keyspace.name)", 32,
-                    [
-                        "\(keyspace.pendingTablets)/\(keyspace.tablets) tablets pending",
-                        marks(keyspace.pending, keyspace.released),
-                    ]))
+            // A pending keyspace's tablets are scheduled only after its release: say so, rather
+            // than "0/N tablets pending", which reads as "nothing to do".
+            let tablets =
+                keyspace.pending && keyspace.pendingTablets == 0
+                ? "\(keyspace.tablets) tablets, scheduled once released"
+                : "\(keyspace.pendingTablets)/\(keyspace.tablets) tablets pending"
+            out.append(row("  \(keyspace.name)", 32, [tablets, marks(keyspace.pending, keyspace.released)]))
             appendDiff(keyspace.scheduled, indent: 4, to: &out)
             for shard in keyspace.shards {
                 var facts = ["primary \(shard.primary ?? paint("none", "31"))"]
