@@ -6,6 +6,7 @@ import VitessModel
 
 /// An in-memory ClusterAPI serving fixed lists and recording every call.
 final class FakeCluster: ClusterAPI, @unchecked Sendable {
+    // All mutable state is guarded by `lock`.
     let defaultNamespace = "example"
     private let lock = NSLock()
     private var objects: [String: [KubeObject]] = [:]
@@ -28,8 +29,8 @@ final class FakeCluster: ClusterAPI, @unchecked Sendable {
     func list(_ kind: ResourceKind, namespace: String?, options: ListOptions) async throws -> KubeList {
         lock.withLock {
             calls.append("list \(kind.plural) \(options.labelSelector ?? "") \(options.fieldSelector ?? "")")
+            return KubeList(items: objects[kind.plural] ?? [], resourceVersion: "1", continueToken: nil)
         }
-        return KubeList(items: objects[kind.plural] ?? [], resourceVersion: "1", continueToken: nil)
     }
 
     func get(_ kind: ResourceKind, namespace: String?, name: String) async throws -> KubeObject {
@@ -43,9 +44,26 @@ final class FakeCluster: ClusterAPI, @unchecked Sendable {
         AsyncThrowingStream { $0.finish() }
     }
 
+    /// Called on each patch, to play the operator: it may rewrite the stored objects.
+    var onPatch: (@Sendable (FakeCluster, ResourceKind, String) -> Void)?
+
     func patch(_ kind: ResourceKind, namespace: String?, name: String, patch: Patch) async throws -> KubeObject {
         lock.withLock { calls.append("patch \(kind.plural) \(name)") }
+        onPatch?(self, kind, name)
         return KubeObject(["metadata": ["name": .string(name)]])
+    }
+
+    /// Rewrites one stored object through its Codable model.
+    func edit<T: Codable>(_ type: T.Type, _ plural: String, _ name: String, _ change: (inout T) -> Void) {
+        lock.withLock {
+            guard let index = objects[plural]?.firstIndex(where: { $0.name == name }),
+                var value = try? JSONDecoder().decode(T.self, from: objects[plural]![index].json.encoded())
+            else { return }
+            change(&value)
+            if let data = try? JSONEncoder().encode(value), let json = try? JSONValue(data: data) {
+                objects[plural]![index] = KubeObject(json)
+            }
+        }
     }
 
     func create(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject { object }

@@ -1,0 +1,118 @@
+import Foundation
+import KubeClient
+import RolloutEngine
+import VitessModel
+
+/// Performs one imperative release: check, patch `released` on annotations only, and wait until
+/// the cluster shows it done, driven by watch events rather than a polling loop.
+public struct Releaser: Sendable {
+    /// The cluster.
+    public let api: any ClusterAPI
+    /// The VitessCluster's name.
+    public let cluster: String
+    /// Its namespace.
+    public let namespace: String
+    /// Progress lines for the user.
+    public let report: @Sendable (String) -> Void
+    /// Waits out the timeout; `Task.sleep` in production, injected in tests.
+    public let sleep: @Sendable (Duration) async throws -> Void
+
+    /// Creates a releaser.
+    public init(
+        api: any ClusterAPI, cluster: String, namespace: String,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        report: @escaping @Sendable (String) -> Void
+    ) {
+        self.api = api
+        self.cluster = cluster
+        self.namespace = namespace
+        self.sleep = sleep
+        self.report = report
+    }
+
+    /// How a release ended.
+    public enum Outcome: Sendable, Equatable {
+        /// Not patched: `--dry-run`.
+        case dryRun
+        /// Patched, not waited for.
+        case released
+        /// Patched and seen done.
+        case done
+        /// Patched, still not done when the timeout came, with what it waits for.
+        case timedOut(String)
+    }
+
+    /// Releases one object. Throws `ReleaseRefusal` when the cluster state makes it unsafe.
+    public func release(
+        _ request: ReleaseRequest, allowDowntime: Bool, dryRun: Bool, wait: Bool,
+        timeout: Duration
+    ) async throws -> Outcome {
+        let inventory = try await InventoryLoader.inventory(from: api, cluster: cluster, namespace: namespace)
+        let target = try ReleaseRules.check(request, in: inventory, allowDowntime: allowDowntime).get()
+        let patch = Patch.merge(
+            .object(["metadata": .object(["annotations": .object([RolloutAnnotation.released: .string("")])])]))
+        if dryRun {
+            report("dry run: would add \(RolloutAnnotation.released) to \(target.objectKind) \(target.objectName)")
+            return .dryRun
+        }
+        if target.alreadyReleased {
+            report("\(target.objectKind) \(target.objectName) is already released; waiting for it")
+        } else {
+            _ = try await api.patch(
+                Self.kind(target.objectKind), namespace: namespace, name: target.objectName, patch: patch)
+            report("released \(request) (\(target.objectKind) \(target.objectName))")
+        }
+        guard wait else { return .released }
+        return try await waitUntilDone(target, timeout: timeout)
+    }
+
+    /// Re-reads the cluster after every batch of watch events until the release is done.
+    private func waitUntilDone(_ target: ReleaseObject, timeout: Duration) async throws -> Outcome {
+        let (changes, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let kinds: [(ResourceKind, String?)] = [
+            (.pod, "\(OperatorLabel.cluster)=\(cluster)"), (.vitessShard, nil), (.vitessKeyspace, nil),
+            (.vitessCell, nil), (.deployment, "\(OperatorLabel.cluster)=\(cluster)"),
+        ]
+        let watchers = kinds.map { kind, selector in
+            Task {
+                // Each event only marks the inventory stale; bursts coalesce into one reload.
+                for try await _ in api.watch(kind, namespace: namespace, options: WatchOptions(labelSelector: selector))
+                {
+                    signal.yield()
+                }
+            }
+        }
+        let timer = Task { [sleep] in
+            try await sleep(timeout)
+            signal.finish()
+        }
+        defer {
+            watchers.forEach { $0.cancel() }
+            timer.cancel()
+        }
+        var last = ""
+        var iterator = changes.makeAsyncIterator()
+        while true {
+            let inventory = try await InventoryLoader.inventory(from: api, cluster: cluster, namespace: namespace)
+            switch ReleaseRules.progress(of: target, in: inventory) {
+            case .done:
+                report("done: \(target.request)")
+                return .done
+            case .waiting(let reason):
+                if reason != last { report("waiting for \(reason)") }
+                last = reason
+            }
+            guard await iterator.next() != nil else { return .timedOut(last) }
+        }
+    }
+
+    static func kind(_ objectKind: String) -> ResourceKind {
+        switch objectKind {
+        case "VitessCell": .vitessCell
+        case "VitessKeyspace": .vitessKeyspace
+        case "VitessShard": .vitessShard
+        case "Deployment": .deployment
+        default: .pod
+        }
+    }
+}
