@@ -58,6 +58,28 @@ public struct ReleaseRefusal: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "refused (\(reason)): \(message)" }
 }
 
+extension ReleaseRules {
+    /// The releases that must come first, announced and performed automatically by `release`: a
+    /// tablet's keyspace then shard, or a shard's keyspace, when they still hold the change.
+    public static func prerequisites(of request: ReleaseRequest, in inventory: Inventory) -> [ReleaseRequest] {
+        let shard: ShardInfo?
+        switch request {
+        case .tablet(let alias): shard = inventory.shards.first { $0.tablets.contains { $0.alias == alias } }
+        case .shard(let keyspace, let name):
+            shard = inventory.shards.first { $0.keyspace == keyspace && $0.name == name }
+        default: return []
+        }
+        guard let shard else { return [] }
+        var result: [ReleaseRequest] = []
+        let keyspacePending = inventory.keyspaces.contains { $0.name == shard.keyspace && $0.marks.isPending }
+        if keyspacePending { result.append(.keyspace(shard.keyspace)) }
+        if case .tablet = request, keyspacePending || shard.marks.isPending {
+            result.append(.shard(keyspace: shard.keyspace, shard: shard.name))
+        }
+        return result
+    }
+}
+
 /// Whether a released object is done, and if not, what it waits for.
 public enum ReleaseProgress: Sendable, Hashable {
     /// The cluster shows the change applied.

@@ -32,6 +32,8 @@ public struct Releaser: Sendable {
 
     /// How a release ended.
     public enum Outcome: Sendable, Equatable {
+        /// The object had nothing pending: nothing was changed.
+        case nothingPending
         /// Not patched: `--dry-run`.
         case dryRun
         /// Patched, not waited for.
@@ -42,15 +44,46 @@ public struct Releaser: Sendable {
         case timedOut(String)
     }
 
-    /// Releases one object. Throws `ReleaseRefusal` when the cluster state makes it unsafe.
+    /// Releases one object, after its prerequisites (keyspace, then shard) when they still hold the
+    /// change. Throws `ReleaseRefusal` when the cluster state makes it unsafe.
     public func release(
         _ request: ReleaseRequest, allowDowntime: Bool, dryRun: Bool, wait: Bool,
-        timeout: Duration
+        timeout: Duration, actor: String = "unknown"
     ) async throws -> Outcome {
-        let inventory = try await InventoryLoader.inventory(from: api, cluster: cluster, namespace: namespace)
-        let target = try ReleaseRules.check(request, in: inventory, allowDowntime: allowDowntime).get()
-        let patch = Patch.merge(
-            .object(["metadata": .object(["annotations": .object([RolloutAnnotation.released: .string("")])])]))
+        var inventory = try await InventoryLoader.inventory(from: api, cluster: cluster, namespace: namespace)
+        let prerequisites = ReleaseRules.prerequisites(of: request, in: inventory)
+        for prerequisite in prerequisites {
+            report("prerequisite: \(prerequisite) still holds the change; releasing it first")
+            // A prerequisite is always waited for: the request's own pending change appears only then.
+            let outcome = try await single(
+                prerequisite, inventory: inventory, allowDowntime: allowDowntime,
+                dryRun: dryRun, wait: !dryRun, timeout: timeout, actor: actor)
+            if case .timedOut = outcome { return outcome }
+            if !dryRun {
+                inventory = try await InventoryLoader.inventory(from: api, cluster: cluster, namespace: namespace)
+            }
+        }
+        if dryRun && !prerequisites.isEmpty {
+            report("dry run: then \(request), once the prerequisites have scheduled it")
+            return .dryRun
+        }
+        return try await single(
+            request, inventory: inventory, allowDowntime: allowDowntime, dryRun: dryRun, wait: wait,
+            timeout: timeout, actor: actor)
+    }
+
+    private func single(
+        _ request: ReleaseRequest, inventory: Inventory, allowDowntime: Bool, dryRun: Bool, wait: Bool,
+        timeout: Duration, actor: String
+    ) async throws -> Outcome {
+        let target: ReleaseObject
+        switch ReleaseRules.check(request, in: inventory, allowDowntime: allowDowntime) {
+        case .success(let found): target = found
+        case .failure(let refusal) where refusal.reason == "nothing-pending":
+            report("nothing to release: \(refusal.message)")
+            return .nothingPending
+        case .failure(let refusal): throw refusal
+        }
         if dryRun {
             report("dry run: would add \(RolloutAnnotation.released) to \(target.objectKind) \(target.objectName)")
             return .dryRun
@@ -58,12 +91,45 @@ public struct Releaser: Sendable {
         if target.alreadyReleased {
             report("\(target.objectKind) \(target.objectName) is already released; waiting for it")
         } else {
+            let patch = Patch.merge(
+                .object(["metadata": .object(["annotations": .object([RolloutAnnotation.released: .string("")])])]))
             _ = try await api.patch(
-                Self.kind(target.objectKind), namespace: namespace, name: target.objectName, patch: patch)
+                Self.kind(target.objectKind), namespace: namespace, name: target.objectName,
+                patch: patch)
             report("released \(request) (\(target.objectKind) \(target.objectName))")
+            await audit(target, clusterUID: inventory.cluster.uid, actor: actor)
         }
         guard wait else { return .released }
         return try await waitUntilDone(target, timeout: timeout)
+    }
+
+    /// Records the release as a Kubernetes Event on the VitessCluster. An audit failure is reported,
+    /// never fatal: the release itself already happened.
+    private func audit(_ target: ReleaseObject, clusterUID: String?, actor: String) async {
+        var involved: [String: JSONValue] = [
+            "apiVersion": "planetscale.com/v2", "kind": "VitessCluster", "name": .string(cluster),
+            "namespace": .string(namespace),
+        ]
+        if let clusterUID { involved["uid"] = .string(clusterUID) }
+        let now = ISO8601DateFormatter().string(from: Date())
+        let event = KubeObject(
+            .object([
+                "apiVersion": "v1", "kind": "Event",
+                "metadata": .object([
+                    "generateName": .string("\(cluster).vtop-rollout-"), "namespace": .string(namespace),
+                ]),
+                "involvedObject": .object(involved),
+                "reason": "VtopRolloutRelease", "type": "Normal",
+                "message": .string(
+                    "\(actor) released \(target.request) (\(target.objectKind) \(target.objectName)) with vtop-rollout"),
+                "source": .object(["component": "vtop-rollout"]), "reportingComponent": "vtop-rollout",
+                "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": 1,
+            ]))
+        do {
+            _ = try await api.create(.event, namespace: namespace, object: event)
+        } catch {
+            report("warning: could not record the audit Event: \(error)")
+        }
     }
 
     /// Re-reads the cluster after every batch of watch events until the release is done.

@@ -10,4 +10,16 @@ enum Exit {
     static let invalidInput = ExitCode(2)
     /// Flags or arguments are wrong (ArgumentParser uses the same value, EX_USAGE).
     static let badFlags = ExitCode(64)
+
+    /// The distinct code of each `release` refusal (README "Exit codes").
+    static func refusal(_ reason: String) -> ExitCode {
+        switch reason {
+        case "primary-without-candidate": ExitCode(10)
+        case "shard-busy": ExitCode(11)
+        case "not-external": ExitCode(12)
+        case "primary-not-last": ExitCode(13)
+        case "not-ready": ExitCode(14)
+        default: invalidInput  // not-found, prerequisite-pending
+        }
+    }
 }

@@ -20,13 +20,15 @@ struct ReleaseCommand: AsyncParsableCommand {
               vtop-rollout release etcd example-etcd-faf13de3-1
 
             Only the rollout.planetscale.com/released annotation is written (JSON merge patch); specs are
-            never edited. Refused: objects with nothing pending, a tablet whose shard already has one in
-            flight or a tablet that is not available, a primary before its shard's other pending tablets,
-            a primary with no reparent candidate (unless --allow-downtime), a second etcd member while one
-            is not Ready, and tablets or shards whose keyspace or shard still holds the change.
+            never edited. A tablet or shard whose keyspace or shard still holds the change gets those
+            released first, announced. Each release is recorded as an Event (VtopRolloutRelease) on the
+            VitessCluster.
 
-            Exit codes: 0 done (or released, with --no-wait), 1 failed or timed out, 2 refused or invalid
-            input, 64 bad flags.
+            Exit codes: 0 done, or released with --wait=false, or nothing pending; 1 failed or timed out;
+            2 invalid input; 10 a primary without a reparent candidate (override: --allow-downtime);
+            11 another tablet of the shard is in flight; 12 the cluster's updateStrategy is not External;
+            13 the primary before its shard's other pending tablets; 14 a tablet of the shard, or another
+            etcd member, is not available; 64 bad flags.
             """
     )
 
@@ -39,8 +41,8 @@ struct ReleaseCommand: AsyncParsableCommand {
     @Option(help: "The VitessCluster's name (default: the only one in the namespace).")
     var cluster: String?
 
-    @Flag(inversion: .prefixedNo, help: "Wait until the cluster shows the change applied.")
-    var wait = true
+    @Option(help: "Wait until the cluster shows the change applied (--wait=false returns once released).")
+    var wait: Bool = true
 
     @Option(help: "How long to wait, such as 30m or 90s.")
     var timeout: String = "30m"
@@ -78,17 +80,17 @@ struct ReleaseCommand: AsyncParsableCommand {
             name = only.metadata.name
         }
         let releaser = Releaser(api: client, cluster: name, namespace: namespace) { line in print(line) }
+        let actor = client.connection.userName ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         do {
             switch try await releaser.release(
-                request, allowDowntime: allowDowntime, dryRun: dryRun, wait: wait,
-                timeout: limit)
+                request, allowDowntime: allowDowntime, dryRun: dryRun, wait: wait, timeout: limit, actor: actor)
             {
-            case .dryRun, .released, .done: return
+            case .nothingPending, .dryRun, .released, .done: return
             case .timedOut(let reason):
                 throw CommandFailure(message: "timed out after \(timeout) waiting for \(reason)", code: Exit.failed)
             }
         } catch let refusal as ReleaseRefusal {
-            throw CommandFailure(message: refusal.description, code: Exit.invalidInput)
+            throw CommandFailure(message: refusal.description, code: Exit.refusal(refusal.reason))
         } catch let error as InventoryError {
             throw CommandFailure(message: error.description, code: Exit.invalidInput)
         } catch let failure as CommandFailure {

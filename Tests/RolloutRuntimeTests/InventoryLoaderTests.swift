@@ -66,7 +66,13 @@ final class FakeCluster: ClusterAPI, @unchecked Sendable {
         }
     }
 
-    func create(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject { object }
+    /// Objects created, such as audit Events.
+    private(set) var created: [KubeObject] = []
+
+    func create(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject {
+        lock.withLock { created.append(object) }
+        return object
+    }
     func update(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject { object }
     func delete(_ kind: ResourceKind, namespace: String?, name: String) async throws {}
 }
