@@ -134,30 +134,18 @@ public struct Releaser: Sendable {
 
     /// Re-reads the cluster after every batch of watch events until the release is done.
     private func waitUntilDone(_ target: ReleaseObject, timeout: Duration) async throws -> Outcome {
-        let (changes, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let kinds: [(ResourceKind, String?)] = [
-            (.pod, "\(OperatorLabel.cluster)=\(cluster)"), (.vitessShard, nil), (.vitessKeyspace, nil),
-            (.vitessCell, nil), (.deployment, "\(OperatorLabel.cluster)=\(cluster)"),
-        ]
-        let watchers = kinds.map { kind, selector in
-            Task {
-                // Each event only marks the inventory stale; bursts coalesce into one reload.
-                for try await _ in api.watch(kind, namespace: namespace, options: WatchOptions(labelSelector: selector))
-                {
-                    signal.yield()
-                }
-            }
-        }
+        let changes = ClusterChanges(api: api, cluster: cluster, namespace: namespace)
+        let (ticks, stop) = changes.start()
         let timer = Task { [sleep] in
             try await sleep(timeout)
-            signal.finish()
+            stop()
         }
         defer {
-            watchers.forEach { $0.cancel() }
+            stop()
             timer.cancel()
         }
         var last = ""
-        var iterator = changes.makeAsyncIterator()
+        var iterator = ticks.makeAsyncIterator()
         while true {
             let inventory = try await InventoryLoader.inventory(from: api, cluster: cluster, namespace: namespace)
             switch ReleaseRules.progress(of: target, in: inventory) {

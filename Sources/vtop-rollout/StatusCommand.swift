@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KubeClient
 import RolloutEngine
+import RolloutRuntime
 import VitessModel
 import Yams
 
@@ -34,9 +35,19 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Name what blocks each in-flight object, with the command to inspect or fix it.")
     var explain = false
 
+    @Flag(help: "Keep running and redraw whenever the cluster changes (driven by watch events).")
+    var watch = false
+
     @OptionGroup var color: ColorOptions
 
     @OptionGroup var clusterOptions: ClusterOptions
+
+    func validate() throws {
+        if watch && snapshot != nil {
+            throw ValidationError("--watch reads the live cluster; it cannot follow a snapshot")
+        }
+        if watch && output != .table { throw ValidationError("--watch redraws the table; drop -o") }
+    }
 
     func run() async throws {
         let inventory: Inventory
@@ -49,6 +60,7 @@ struct StatusCommand: AsyncParsableCommand {
                 objects, source: "namespace '\(namespace)'", cluster: cluster,
                 namespace: namespace)
         }
+        if watch { return try await follow(first: inventory) }
         let report = StatusReport(inventory)
         switch output {
         case .table:
@@ -63,6 +75,43 @@ struct StatusCommand: AsyncParsableCommand {
             let encoder = YAMLEncoder()
             encoder.options.sortKeys = true
             print(try encoder.encode(report), terminator: "")
+        }
+    }
+}
+
+extension StatusCommand {
+    /// Redraws on every batch of watch events: the whole screen on a terminal, a new block otherwise.
+    func follow(first: Inventory) async throws {
+        let client = try clusterOptions.connect()
+        let environment = ProcessInfo.processInfo.environment
+        let renderer = StatusRenderer(color: color.useColor(environment: environment), diff: diff, explain: explain)
+        let terminal = isatty(STDOUT_FILENO) == 1
+        let changes = ClusterChanges(api: client, cluster: first.cluster.name, namespace: first.cluster.namespace)
+        let (ticks, stop) = changes.start()
+        defer { stop() }
+        var last = ""
+        var inventory = first
+        var iterator = ticks.makeAsyncIterator()
+        while true {
+            let text = renderer.render(StatusReport(inventory))
+            if text != last {
+                if terminal {
+                    print("\u{1B}[H\u{1B}[2J", terminator: "")
+                } else if !last.isEmpty {
+                    print("---")
+                }
+                print(text, terminator: "")
+                fflush(nil)  // all streams: standard output without touching the global
+                last = text
+            }
+            guard await iterator.next() != nil else { return }
+            do {
+                inventory = try await InventoryLoader.inventory(
+                    from: client, cluster: first.cluster.name,
+                    namespace: first.cluster.namespace)
+            } catch {
+                throw CommandFailure(message: "\(error)", code: Exit.failed)
+            }
         }
     }
 }

@@ -38,10 +38,20 @@ final class FakeCluster: ClusterAPI, @unchecked Sendable {
         throw KubeError.notFound(resource: kind.resourceName, name: name, namespace: namespace, message: "not found")
     }
 
+    /// Events each watch yields before it ends (for ClusterChanges); none by default.
+    var eventsPerWatch = 0
+
     func watch(_ kind: ResourceKind, namespace: String?, options: WatchOptions)
         -> AsyncThrowingStream<WatchEvent, any Error>
     {
-        AsyncThrowingStream { $0.finish() }
+        let count = eventsPerWatch
+        lock.withLock { calls.append("watch \(kind.plural) \(options.labelSelector ?? "")") }
+        return AsyncThrowingStream { continuation in
+            for _ in 0..<count {
+                continuation.yield(.modified(KubeObject(["metadata": ["name": "x"]])))
+            }
+            continuation.finish()
+        }
     }
 
     /// Called on each patch, to play the operator: it may rewrite the stored objects.
