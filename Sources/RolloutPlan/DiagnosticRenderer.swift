@@ -60,6 +60,15 @@ public struct DiagnosticRenderer: Sendable {
 }
 
 extension String {
-    /// Tabs become single spaces so the caret lines up with libyaml's scalar-based columns.
-    fileprivate func replacingTabs() -> String { String(map { $0 == "\t" ? " " : $0 }) }
+    /// Tabs become single spaces so the caret lines up with libyaml's scalar-based columns, and
+    /// other control characters become U+FFFD, so quoting a binary file never writes raw bytes
+    /// to the terminal.
+    fileprivate func replacingTabs() -> String {
+        String(
+            unicodeScalars.map { scalar -> Character in
+                if scalar == "\t" { return " " }
+                if scalar.properties.generalCategory == .control { return "\u{FFFD}" }
+                return Character(scalar)
+            })
+    }
 }
