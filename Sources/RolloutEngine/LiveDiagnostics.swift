@@ -143,10 +143,18 @@ extension Diagnostic {
     }
 
     static func primaryNotLast(
-        stage: Stage, primary: TabletAlias, shard: String, other: String, otherStage: String,
+        stage: Stage, primary: TabletAlias, shard: String, other: String, otherStage: String?,
         at position: SourcePosition, path: FieldPath
     ) -> Diagnostic {
-        Diagnostic(
+        guard let otherStage else {
+            return Diagnostic(
+                .livePrimaryNotLast, .error,
+                "stage '\(stage.name)' releases primary \(primary) of \(shard), but \(other) of the same shard has a "
+                    + "pending change that no stage releases; the primary must be released last",
+                at: position, path: path,
+                notes: ["select the shard's other tablets too, in this stage or an earlier one"])
+        }
+        return Diagnostic(
             .livePrimaryNotLast, .error,
             "stage '\(stage.name)' releases primary \(primary) of \(shard), but stage '\(otherStage)' releases \(other) "
                 + "of the same shard and does not run before it; the primary must be released last",

@@ -541,18 +541,29 @@ private struct Compiler {
                 after[i].formUnion(after[j])
             }
         }
-        for (shard, stages) in tabletStages.sorted(by: { $0.key < $1.key }) {
+        let released = Set(steps.map(\.id))
+        for (shardID, stages) in tabletStages.sorted(by: { $0.key < $1.key }) {
             for (primaryStage, alias, position, path) in stages.primary {
-                guard
-                    let (otherStage, other) = stages.others.first(where: {
-                        $0.0 != primaryStage && !after[primaryStage].contains($0.0)
+                if let (otherStage, other) = stages.others.first(where: {
+                    $0.0 != primaryStage && !after[primaryStage].contains($0.0)
+                }) {
+                    diagnostics.append(
+                        .primaryNotLast(
+                            stage: plan.stages[primaryStage], primary: alias, shard: shardID, other: other,
+                            otherStage: plan.stages[otherStage].name, at: position, path: path))
+                    continue
+                }
+                // A primary-only selection: the shard's other pending tablets would stay behind.
+                guard let shard = inventory.shards.first(where: { $0.id == shardID }),
+                    let left = shard.tablets.first(where: {
+                        $0.alias != alias && tabletWillBePending($0, in: shard)
+                            && !released.contains("tablet/\($0.alias)")
                     })
                 else { continue }
                 diagnostics.append(
                     .primaryNotLast(
-                        stage: plan.stages[primaryStage], primary: alias, shard: shard,
-                        other: other, otherStage: plan.stages[otherStage].name,
-                        at: position, path: path))
+                        stage: plan.stages[primaryStage], primary: alias, shard: shardID, other: left.alias.description,
+                        otherStage: nil, at: position, path: path))
             }
         }
     }

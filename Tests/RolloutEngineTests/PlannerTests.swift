@@ -141,12 +141,24 @@ enum Upgrade {
         let plan = try Upgrade.plan(
             Upgrade.header + """
                   stages:
+                    - {name: replicas, release: tablets, select: {keyspace: customer, role: [rdonly, replica]}}
                     - {name: primaries, release: tablets, select: {keyspace: customer, role: primary}, primarySwitchoverInterval: 30m}
                 """)
         let result = Planner.compile(plan, against: try Upgrade.inventory())
         let estimate = try #require(result.estimate)
         #expect(estimate.binding == "pacing:primaries:customer")
-        #expect(estimate.lowerBound.description == "1h32m20s")  // 10s + 10s, then 3 x 30m + 2m
+        // 10s + 10s, three non-primary tablets per shard (6m), then 3 x 30m + 2m between primaries.
+        #expect(estimate.lowerBound.description == "1h38m20s")
+    }
+
+    @Test func aPrimaryOnlySelectorErrors() throws {
+        let plan = try Upgrade.plan(
+            Upgrade.header + "  stages: [{name: primaries, release: tablets, select: {role: primary}}]\n")
+        let result = Planner.compile(plan, against: try Upgrade.inventory())
+        #expect(result.graph == nil)
+        let errors = result.diagnostics.filter { $0.id == .livePrimaryNotLast }
+        #expect(errors.count == 5)
+        #expect(errors.first?.message.contains("has a pending change that no stage releases") == true)
     }
 
     @Test func primaryBeforeAnotherStagesReplicasIsRejected() throws {
