@@ -101,39 +101,92 @@ public struct GraphReport: Codable, Sendable, Equatable {
 
 /// Renders a step graph for `plan show`: text, Graphviz DOT or Mermaid.
 public enum GraphRenderer {
-    /// The readable listing, stage by stage.
+    /// The readable outline: stage → shard → tablets, with counts, limits and the estimate.
     public static func text(_ graph: StepGraph, estimate: CriticalPath) -> String {
-        let releases = graph.steps.filter {
-            if case .stageDone = $0.kind { return false }; return true
-        }
-        var out = "plan \(graph.plan): \(releases.count) steps, graph sha256:\(graph.hash.prefix(16))\n"
+        let work = graph.steps.filter { !$0.isStageMarker }
+        let tablets = work.filter(\.isTablet)
+        var out =
+            "plan \(graph.plan): \(work.count) steps (\(tablets.count) tablets), graph sha256:\(graph.hash.prefix(16))\n"
         out += "estimated duration at least \(estimate.lowerBound) (set by \(estimate.binding))\n"
-        var stageOrder: [String] = []
-        for step in graph.steps where !stageOrder.contains(step.stage) { stageOrder.append(step.stage) }
-        let byStage = Dictionary(grouping: graph.steps, by: \.stage)
-        for stage in stageOrder {
-            let steps = byStage[stage] ?? []
-            let marker = steps.first {
-                if case .stageDone = $0.kind { return true }; return false
+        for stage in stageOrder(graph) {
+            let steps = graph.steps.filter { $0.stage == stage }
+            // The stages this one waits for: the stage markers its steps depend on.
+            var after: [String] = []
+            for dep in steps.flatMap(\.dependsOn) where dep.hasPrefix("stage/") && dep != "stage/\(stage)" {
+                let name = String(dep.dropFirst(6))
+                if !after.contains(name) { after.append(name) }
             }
-            let after =
-                marker.map { m in
-                    m.dependsOn.filter { $0.hasPrefix("stage/") }.map { String($0.dropFirst(6)) }
-                } ?? []
-            out += "\nstage \(stage)" + (after.isEmpty ? "" : "  (after \(after.joined(separator: ", ")))") + "\n"
-            let shown = steps.filter {
-                if case .stageDone = $0.kind { return false }; return true
+            let stageTablets = steps.filter(\.isTablet)
+            var facts: [String] = []
+            var shards: [String] = []
+            var chains: [String: [Step]] = [:]
+            for step in stageTablets {
+                guard case .releaseTablet(_, let keyspace, let shard, _, _) = step.kind else { continue }
+                let id = "\(keyspace)/\(shard)"
+                if chains[id] == nil { shards.append(id) }
+                chains[id, default: []].append(step)
             }
-            if shown.isEmpty { out += "  (nothing to release)\n" }
-            for step in shown {
-                let inStage = step.dependsOn.filter { dep in !dep.hasPrefix("stage/") }
-                var line = "  " + step.id.padding(to: 34) + " " + step.kind.describe
-                if !inStage.isEmpty { line += "  after " + inStage.joined(separator: ", ") }
-                if !step.checks.isEmpty { line += "  checks " + step.checks.map(\.key).joined(separator: ",") }
-                out += line + "\n"
+            if !stageTablets.isEmpty {
+                facts.append(
+                    "\(stageTablets.count) tablet\(stageTablets.count == 1 ? "" : "s") in \(shards.count) shard\(shards.count == 1 ? "" : "s")"
+                )
+            }
+            // Keyspace and shard releases are "first" steps when they precede the stage's tablets or
+            // vtorc Deployments; in a `release: keyspaces` or `release: shards` stage they are the work.
+            let hasDependents = steps.contains { step in
+                if case .releaseDeployment = step.kind { return true }
+                return step.isTablet
+            }
+            let isFirst = { (step: Step) in hasDependents && step.isPrerequisite }
+            let others = steps.filter { !$0.isTablet && !$0.isStageMarker && !isFirst($0) }
+            for step in others {
+                switch step.kind {
+                case .gate(.approval): facts.append("approval gate")
+                case .gate(.wait(let d)): facts.append("wait \(d)")
+                case .gate(.window(let ranges)):
+                    facts.append("time window (\(ranges.count) range\(ranges.count == 1 ? "" : "s"))")
+                case .soak(let d): facts.append("soak \(d)")
+                default: break
+                }
+            }
+            let releases = others.filter {
+                if case .gate = $0.kind { return false }; if case .soak = $0.kind { return false }; return true
+            }
+            if !releases.isEmpty { facts.append("\(releases.count) release\(releases.count == 1 ? "" : "s")") }
+            if let limit = graph.capacities["stage-shards:\(stage)"] {
+                facts.append("up to \(limit) shard\(limit == 1 ? "" : "s") at once")
+            }
+            if let limit = graph.capacities["stage:\(stage)"] { facts.append("up to \(limit) at once") }
+            let pacing = Set(steps.compactMap(\.pacingKey)).sorted().compactMap { key in
+                graph.pacing[key].map { "primaries of \(key.dropFirst("primaries:".count)) \($0) apart" }
+            }
+            facts += pacing
+            if facts.isEmpty { facts.append("nothing to release") }
+            out +=
+                "\nstage \(stage)" + (after.isEmpty ? "" : " (after \(after.joined(separator: ", ")))")
+                + ": " + facts.joined(separator: ", ") + "\n"
+            let prerequisites = steps.filter(isFirst).map(\.id)
+            if !prerequisites.isEmpty { out += "  first: " + prerequisites.joined(separator: ", ") + "\n" }
+            let width = (shards.map(\.count).max() ?? 0) + 2
+            for shard in shards {
+                let chain = (chains[shard] ?? []).map { step -> String in
+                    guard case .releaseTablet(let alias, _, _, _, let primary) = step.kind else { return step.id }
+                    return "\(alias)" + (primary ? " (primary)" : "")
+                }
+                out += "  " + shard.padding(to: width) + chain.joined(separator: " → ") + "\n"
+            }
+            for step in releases { out += "  " + step.kind.describe + "\n" }
+            if let checks = (stageTablets.first ?? releases.first)?.checks, !checks.isEmpty {
+                out += "  checks: " + checks.map(\.key).joined(separator: ", ") + "\n"
             }
         }
         return out
+    }
+
+    private static func stageOrder(_ graph: StepGraph) -> [String] {
+        var order: [String] = []
+        for step in graph.steps where !order.contains(step.stage) { order.append(step.stage) }
+        return order
     }
 
     /// Graphviz DOT, one cluster per stage.
@@ -161,29 +214,58 @@ public enum GraphRenderer {
         return out + "}\n"
     }
 
-    /// A Mermaid flowchart, one subgraph per stage; paste it into a pull request.
-    public static func mermaid(_ graph: StepGraph) -> String {
-        var ids: [String: String] = [:]
-        for (i, step) in graph.steps.enumerated() { ids[step.id] = "s\(i)" }
+    /// A Mermaid flowchart, one subgraph per stage; paste it into a pull request. Above
+    /// `collapseAbove` tablets, each shard's chain of tablets in a stage becomes one node, so a
+    /// 500-tablet plan stays readable.
+    public static func mermaid(_ graph: StepGraph, collapseAbove: Int = 40) -> String {
+        let collapse = graph.steps.filter(\.isTablet).count > collapseAbove
+        // Node of each step: its own, or its stage-and-shard group's.
+        var node: [String: String] = [:]
+        var labels: [(id: String, stage: String, text: String, shape: Step.Kind?)] = []
+        var groups: [String: (id: String, count: Int, primary: Bool)] = [:]
+        for step in graph.steps {
+            if collapse, case .releaseTablet(_, let keyspace, let shard, _, let primary) = step.kind {
+                let key = "\(step.stage) \(keyspace)/\(shard)"
+                if let group = groups[key] {
+                    groups[key] = (group.id, group.count + 1, group.primary || primary)
+                } else {
+                    let id = "n\(labels.count)"
+                    groups[key] = (id, 1, primary)
+                    labels.append((id, step.stage, "\(keyspace)/\(shard)", nil))
+                }
+                node[step.id] = groups[key]!.id
+                continue
+            }
+            let id = "n\(labels.count)"
+            node[step.id] = id
+            labels.append((id, step.stage, label(step).replacingAll("\"", with: "'"), step.kind))
+        }
         var out = "flowchart LR\n"
-        var stageOrder: [String] = []
-        for step in graph.steps where !stageOrder.contains(step.stage) { stageOrder.append(step.stage) }
-        for (i, stage) in stageOrder.enumerated() {
+        for (i, stage) in stageOrder(graph).enumerated() {
             out += "  subgraph g\(i)[\"\(stage)\"]\n"
-            for step in graph.steps where step.stage == stage {
-                let id = ids[step.id]!
-                let text = label(step).replacingAll("\"", with: "'")
-                switch step.kind {
-                case .gate: out += "    \(id){\"\(text)\"}\n"
-                case .stageDone: out += "    \(id)((\" \"))\n"
-                case .soak: out += "    \(id)([\"\(text)\"])\n"
-                default: out += "    \(id)[\"\(text)\"]\n"
+            for entry in labels where entry.stage == stage {
+                switch entry.shape {
+                case .gate?: out += "    \(entry.id){\"\(entry.text)\"}\n"
+                case .stageDone?: out += "    \(entry.id)((\" \"))\n"
+                case .soak?: out += "    \(entry.id)([\"\(entry.text)\"])\n"
+                case nil:
+                    let group = groups["\(stage) \(entry.text)"]!
+                    let text =
+                        "\(entry.text): \(group.count) tablet\(group.count == 1 ? "" : "s")"
+                        + (group.primary ? ", primary last" : "")
+                    out += "    \(entry.id)[\"\(text)\"]\n"
+                default: out += "    \(entry.id)[\"\(entry.text)\"]\n"
                 }
             }
             out += "  end\n"
         }
+        var edges = Set<String>()
         for step in graph.steps {
-            for dep in step.dependsOn { out += "  \(ids[dep] ?? dep) --> \(ids[step.id]!)\n" }
+            for dep in step.dependsOn {
+                guard let from = node[dep], let to = node[step.id], from != to else { continue }
+                let edge = "  \(from) --> \(to)\n"
+                if edges.insert(edge).inserted { out += edge }
+            }
         }
         return out
     }
@@ -201,6 +283,20 @@ public enum GraphRenderer {
         case .gate(.window): "time window"
         case .soak(let d): "soak \(d)"
         case .stageDone: step.stage
+        }
+    }
+}
+
+extension Step {
+    /// The `stage/NAME` completion marker.
+    var isStageMarker: Bool { if case .stageDone = kind { return true }; return false }
+    /// A tablet release.
+    var isTablet: Bool { if case .releaseTablet = kind { return true }; return false }
+    /// A keyspace or shard release, which the planner inserts before tablets.
+    var isPrerequisite: Bool {
+        switch kind {
+        case .releaseKeyspace, .releaseShard: return true
+        default: return false
         }
     }
 }

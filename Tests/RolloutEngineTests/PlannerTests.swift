@@ -283,4 +283,22 @@ enum Upgrade {
         let json = String(decoding: try encoder.encode(GraphReport(graph, estimate: estimate)), as: UTF8.self) + "\n"
         #expect(try Snapshot.matchesGolden(json, "show-vtgate-after-tablets.json"))
     }
+
+    @Test func mermaidCollapsesEachShardChainWhenThePlanIsLarge() throws {
+        let result = Planner.compile(
+            try Upgrade.examplePlan("upgrade-vttablet-canary.yaml"), against: try Upgrade.inventory())
+        let graph = try #require(result.graph)
+        let full = GraphRenderer.mermaid(graph)
+        let collapsed = GraphRenderer.mermaid(graph, collapseAbove: 5)
+        #expect(full.contains("zone1-0000000105 (primary)"))
+        #expect(collapsed.contains("[\"customer/-40: 3 tablets, primary last\"]"))
+        #expect(!collapsed.contains("zone1-0000000105"))
+        let nodes = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("    n") }.count }
+        #expect(nodes(collapsed) == nodes(full) - 20 + 6)  // 20 tablets become 6 stage-and-shard groups
+        // No edge loops back to its own group.
+        for line in collapsed.split(separator: "\n") where line.contains("-->") {
+            let parts = line.split(separator: " ").filter { $0 != "-->" }
+            #expect(parts.count == 2 && parts[0] != parts[1])
+        }
+    }
 }
