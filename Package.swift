@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vtop-rollout", targets: ["vtop-rollout"]),
+        .executable(name: "vtop-bench", targets: ["vtop-bench"]),
         .library(name: "RolloutPlan", targets: ["RolloutPlan"]),
         .library(name: "VitessModel", targets: ["VitessModel"]),
         .library(name: "RolloutEngine", targets: ["RolloutEngine"]),
@@ -62,13 +63,15 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Benchmarks (docs/performance.md): separate from the tests, which never time anything.
+        .executableTarget(name: "vtop-bench", dependencies: ["RolloutEngine", "RolloutPlan", "VitessModel"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "VitessModelTests", dependencies: ["VitessModel"]),
         // Fixtures are read from the source tree (#filePath), so they need no resource bundle.
         .testTarget(
             name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
         .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine"], exclude: ["Golden"]),
-        .testTarget(name: "CLITests", dependencies: ["vtop-rollout"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["vtop-rollout", "vtop-bench"], exclude: ["Fixtures"]),
         .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
     ],

@@ -216,7 +216,15 @@ missing = [i for i in ids if i not in RULES]
 if missing:
     sys.exit("no description for: " + ", ".join(missing))
 
-print(open(os.path.join(ROOT, "scripts/diagnostics-intro.md"), encoding="utf-8").read().rstrip("\n"))
+def json_example():
+    with tempfile.TemporaryDirectory() as tmp:
+        open(os.path.join(tmp, "plan.yaml"), "w", encoding="utf-8").write(
+            HEAD + "  stages:\n    - name: canary\n      release: tablets\n      selct: {keyspace: commerce}\n")
+        return run(["plan", "validate", "--offline", "-o", "json", "plan.yaml"], tmp)
+
+
+intro = open(os.path.join(ROOT, "scripts/diagnostics-intro.md"), encoding="utf-8").read().rstrip("\n")
+print(intro.replace("{{JSON_EXAMPLE}}", json_example()))
 for rule in ids:
     severity, when, fix, spec = RULES[rule]
     description, text, output = example(rule, spec)

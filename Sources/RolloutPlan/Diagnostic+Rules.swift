@@ -1,7 +1,8 @@
 // One factory per rule, so each message is written once, next to its id.
 
 extension Diagnostic {
-    static func inputTooLarge(bytes: Int, limit: Int) -> Diagnostic {
+    /// `input.too-large`, for the shell that knows the file's real size.
+    public static func inputTooLarge(bytes: Int, limit: Int) -> Diagnostic {
         Diagnostic(
             .inputTooLarge, .error, "the file is \(bytes) bytes; plans are limited to \(limit) bytes",
             at: nil, path: .root, notes: ["a plan selects components; it should never need more than a few kilobytes"])
@@ -25,7 +26,7 @@ extension Diagnostic {
 
     static func nestingLimit(at position: SourcePosition) -> Diagnostic {
         Diagnostic(
-            .yamlNestingLimit, .error, "the YAML nests deeper than the parser allows (1000 levels)",
+            .yamlNestingLimit, .error, "the YAML nests deeper than the parser allows (about 1000 levels)",
             at: position, path: .root)
     }
 
@@ -130,12 +131,12 @@ extension Diagnostic {
                 + "starting and ending with a letter or digit", at: position, path: path)
     }
 
-    static func invalidDuration(_ value: String, at position: SourcePosition, path: FieldPath, reason: String? = nil)
-        -> Diagnostic
-    {
+    static func invalidDuration(
+        _ value: String, at position: SourcePosition, path: FieldPath, reason: String? = nil, suggestion: String? = nil
+    ) -> Diagnostic {
         Diagnostic(
             .planInvalidDuration, .error, reason ?? "'\(value)' is not a duration", at: position, path: path,
-            notes: ["write durations like 90s, 10m, 1h30m or 500ms"])
+            suggestion: suggestion, notes: ["write durations like 90s, 10m, 1h30m or 500ms"])
     }
 
     static func invalidPercentage(_ value: String, at position: SourcePosition, path: FieldPath) -> Diagnostic {

@@ -126,7 +126,7 @@ struct NodeReader {
             report(
                 .invalidDuration(
                     scalar.text, at: node.position, path: path,
-                    reason: "'\(scalar.text)' has no unit; did you mean '\(seconds)s'?"))
+                    reason: "'\(scalar.text)' has no unit", suggestion: "\(seconds)s"))
             return nil
         }
         guard case .string(let text) = resolved, let duration = PlanDuration(parsing: text) else {

@@ -538,9 +538,14 @@ struct PlanDecoder {
             selector.components =
                 reader.enumList(
                     n, path: path.key("component"), what: "deployment component",
-                    DeploymentComponent.self,
-                    hints: ["vtgate": "vtctld"]) ?? []
-            if selector.components.isEmpty, n.scalar?.text == "vtgate" {
+                    DeploymentComponent.self) ?? []
+            let values =
+                n.scalar.map { [$0.text] }
+                ?? {
+                    if case .sequence(let items) = n.content { return items.compactMap { $0.scalar?.text } }
+                    return []
+                }()
+            if values.contains("vtgate") {
                 reader.report(
                     Diagnostic(
                         .planUnknownValue, .note,

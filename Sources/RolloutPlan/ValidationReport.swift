@@ -52,9 +52,10 @@ public struct ValidationReport: Codable, Sendable, Equatable {
             FileReport(
                 file: file, valid: !diagnostics.hasErrors, plan: plan,
                 diagnostics: diagnostics.map { d in
-                    Entry(id: d.id.rawValue, severity: d.severity.rawValue, message: d.message, line: d.position?.line,
-                          column: d.position?.column, path: d.path.description, suggestion: d.suggestion,
-                          notes: d.notes)
+                    Entry(
+                        id: d.id.rawValue, severity: d.severity.rawValue, message: d.message, line: d.position?.line,
+                        column: d.position?.column, path: d.path.description, suggestion: d.suggestion,
+                        notes: d.notes)
                 })
         }
         let all = results.flatMap(\.diagnostics)

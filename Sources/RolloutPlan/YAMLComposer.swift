@@ -163,8 +163,9 @@ private struct EventComposer {
                 diagnostics.append(.undefinedAlias(name, at: start))
                 throw Stop()
             }
-            // Shared, not copied: diagnostics inside it point at the anchored text.
-            try add(target, anchor: nil)
+            // Shared, not copied: diagnostics inside it point at the anchored text, but an
+            // expansion limit is reported at the alias that crossed it.
+            try add(target, anchor: nil, at: start)
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
             stack.append(
@@ -212,13 +213,13 @@ private struct EventComposer {
         }
     }
 
-    private mutating func add(_ node: YAMLNode, anchor: String?) throws {
+    private mutating func add(_ node: YAMLNode, anchor: String?, at position: SourcePosition? = nil) throws {
         if let anchor { anchors[anchor] = node }
         guard let top = stack.last else {
             root = node
             return
         }
-        top.weight = try checkedWeight(top.weight + node.weight, at: node.position)
+        top.weight = try checkedWeight(top.weight + node.weight, at: position ?? node.position)
         guard top.isMapping else {
             top.items.append(node)
             return

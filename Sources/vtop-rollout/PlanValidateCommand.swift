@@ -67,7 +67,9 @@ struct PlanValidateCommand: AsyncParsableCommand {
             for (file, diagnostics, _) in results {
                 let text = renderer.render(diagnostics, file: file, source: sources[file])
                 if !text.isEmpty { print(text, terminator: "") }
-                let verdict = diagnostics.hasErrors ? "invalid" : "valid"
+                let verdict =
+                    diagnostics.hasErrors
+                    ? "invalid" : strict && diagnostics.hasWarnings ? "fails under --strict" : "valid"
                 print("\(file): \(verdict) (\(DiagnosticRenderer.summary(diagnostics)))")
             }
         }

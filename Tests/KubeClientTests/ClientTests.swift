@@ -288,13 +288,17 @@ import Testing
     @Test func cancellingARequestStopsTheTransfer() async throws {
         let server = try await TestServer.start([["status": 200, "chunks": ["{"], "holdMs": 5000]])
         let client = makeClient(server: server.url)
-        let started = ContinuousClock.now
         let task = Task { try await client.get(.pod, namespace: "default", name: "slow") }
         try await server.waitForFirstRequest()  // the transfer is under way; cancel it mid-flight
         task.cancel()
-        let result = await task.result
-        #expect(throws: (any Error).self) { try result.get() }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Not a timed assertion: the server holds the response open for 5 s, so only a transfer that
+        // really stopped reports cancellation (an uncancelled one would end in a decoding error).
+        switch await task.result {
+        case .success: Issue.record("a cancelled request succeeded")
+        case .failure(let error):
+            let cancelled = error is CancellationError || "\(error)".contains("cancelled")
+            #expect(cancelled, "\(error)")
+        }
     }
 
     @Test func proxySettingsRouteRequestsThroughTheProxy() async throws {
