@@ -90,16 +90,28 @@ private struct Compiler {
     private var tabletStages:
         [String: (primary: [(Int, TabletAlias, SourcePosition, FieldPath)], others: [(Int, String)])] = [:]
 
+    /// Every shard, computed once (`Inventory.shards` flattens on each call).
+    private let shards: [ShardInfo]
+    private let shardsByID: [String: ShardInfo]
+    private let shardsByLabel: [String: ShardInfo]
+    private let pendingKeyspaces: Set<String>
+    /// The last tablet step of each stage-and-shard chain.
+    private var lastInChain: [String: String] = [:]
+
     init(plan: Plan, inventory: Inventory, options: PlannerOptions) {
         self.plan = plan
         self.inventory = inventory
         self.options = options
+        shards = inventory.shards
+        shardsByID = Dictionary(shards.map { ($0.id, $0) }) { a, _ in a }
+        shardsByLabel = Dictionary(shards.map { ("\($0.keyspace)/\($0.keyRange?.safeName ?? $0.name)", $0) }) { a, _ in a }
+        pendingKeyspaces = Set(inventory.keyspaces.filter(\.marks.isPending).map(\.name))
     }
 
     // MARK: - Pending state
 
     func keyspacePending(_ keyspace: String) -> Bool {
-        inventory.keyspaces.first { $0.name == keyspace }?.marks.isPending ?? false
+        pendingKeyspaces.contains(keyspace)
     }
 
     func shardWillBePending(_ shard: ShardInfo) -> Bool { shard.marks.isPending || keyspacePending(shard.keyspace) }
@@ -110,7 +122,7 @@ private struct Compiler {
 
     func shard(forDeployment d: DeploymentInfo) -> ShardInfo? {
         guard d.component == "vtorc", let keyspace = d.keyspace, let label = d.shardLabel else { return nil }
-        return inventory.shards.first { $0.keyspace == keyspace && ($0.keyRange?.safeName ?? $0.name) == label }
+        return shardsByLabel["\(keyspace)/\(label)"]
     }
 
     func deploymentWillBePending(_ d: DeploymentInfo) -> Bool {
@@ -224,11 +236,11 @@ private struct Compiler {
             candidates = inventory.keyspaces.filter { $0.marks.isPending && matches(selector.keyspaces, $0.name) }
                 .map(Candidate.keyspace)
         case .shards:
-            candidates = inventory.shards.filter { shardWillBePending($0) && shardMatches(selector, $0) }.map(
+            candidates = shards.filter { shardWillBePending($0) && shardMatches(selector, $0) }.map(
                 Candidate.shard)
         case .tablets:
             let order = release.tabletOrder
-            for shard in inventory.shards where shardMatches(selector, shard) {
+            for shard in shards where shardMatches(selector, shard) {
                 let ordered = shard.tablets.filter { tabletWillBePending($0, in: shard) && tabletMatches(selector, $0) }
                     .sorted { (rank($0, order), $0.alias) < (rank($1, order), $1.alias) }
                 candidates += ordered.map { Candidate.tablet($0, shard) }
@@ -335,14 +347,8 @@ private struct Compiler {
             after.append(prerequisite)
         }
         // Chain within the shard: the previous tablet of this shard in this stage.
-        if let previous = members.last(where: { id in
-            if case .releaseTablet(_, let ks, let s, _, _) = steps[stepIndex[id]!].kind {
-                return ks == shard.keyspace && s == shard.name
-            }
-            return false
-        }) {
-            after = [previous]
-        }
+        let chain = "\(stage.name) \(shard.id)"
+        if let previous = lastInChain[chain] { after = [previous] }
         capacities["shard:\(shard.id)"] = 1
         var resources = ["shard:\(shard.id)"]
         if release.maxConcurrent.shards != nil { resources.append("stage-shards:\(stage.name)") }
@@ -366,8 +372,9 @@ private struct Compiler {
         let kind = Step.Kind.releaseTablet(
             alias: tablet.alias, keyspace: shard.keyspace, shard: shard.name,
             pod: tablet.podName, primary: tablet.isPrimary)
-        members.append(
-            add(make("tablet/\(tablet.alias)", kind, after, resources, pacingKey, plan.estimates.tabletRestart)))
+        let id = add(make("tablet/\(tablet.alias)", kind, after, resources, pacingKey, plan.estimates.tabletRestart))
+        lastInChain[chain] = id
+        members.append(id)
     }
 
     /// The shared `keyspace/K` step, created by the first stage that needs it; nil when not pending.
@@ -554,7 +561,7 @@ private struct Compiler {
                     continue
                 }
                 // A primary-only selection: the shard's other pending tablets would stay behind.
-                guard let shard = inventory.shards.first(where: { $0.id == shardID }),
+                guard let shard = shardsByID[shardID],
                     let left = shard.tablets.first(where: {
                         $0.alias != alias && tabletWillBePending($0, in: shard)
                             && !released.contains("tablet/\($0.alias)")
@@ -585,10 +592,10 @@ private struct Compiler {
                 .map(\.name))
         report(
             "shard",
-            inventory.shards.filter { shardWillBePending($0) && !released.contains("shard/\($0.id)") }.map(\.id))
+            shards.filter { shardWillBePending($0) && !released.contains("shard/\($0.id)") }.map(\.id))
         report(
             "tablet",
-            inventory.shards.flatMap { shard in
+            shards.flatMap { shard in
                 shard.tablets.filter { tabletWillBePending($0, in: shard) && !released.contains("tablet/\($0.alias)") }
                     .map(\.alias.description)
             })

@@ -60,8 +60,14 @@ extension Inventory {
                     observedGeneration: vtk.status?.observedGeneration),
                 shards: [])
         }
+        // Pods grouped once by keyspace and shard label, so each shard sees only its own.
+        var podsByShard: [String: [PodObject]] = [:]
+        for pod in tabletPods {
+            let key = "\(pod.metadata.label(OperatorLabel.keyspace) ?? "")/\(pod.metadata.label(OperatorLabel.shard) ?? "")"
+            podsByShard[key, default: []].append(pod)
+        }
         for vts in objects.shards where ours(vts.metadata) {
-            let shard = shardInfo(vts, pods: tabletPods)
+            let shard = shardInfo(vts, podsByShard: podsByShard)
             if keyspaces[shard.keyspace] == nil {
                 // A shard whose VitessKeyspace is missing from the listing still shows up, unowned.
                 keyspaces[shard.keyspace] = KeyspaceInfo(
@@ -124,7 +130,7 @@ extension Inventory {
         }
     }
 
-    static func shardInfo(_ vts: VitessShardObject, pods: [PodObject]) -> ShardInfo {
+    static func shardInfo(_ vts: VitessShardObject, podsByShard: [String: [PodObject]]) -> ShardInfo {
         let keyspace = vts.metadata.label(OperatorLabel.keyspace) ?? ""
         let range = vts.spec?.keyRange.flatMap { KeyRange("\($0.start ?? "")-\($0.end ?? "")") }
         let name = vts.spec?.name ?? range?.description ?? vts.metadata.label(OperatorLabel.shard) ?? vts.metadata.name
@@ -142,10 +148,7 @@ extension Inventory {
                 ready: tablet.ready == "True", available: tablet.available == "True", marks: RolloutMarks(),
                 drain: .none, waitingReason: nil)
         }
-        for pod in pods
-        where pod.metadata.label(OperatorLabel.keyspace) == keyspace
-            && pod.metadata.label(OperatorLabel.shard) == safeName
-        {
+        for pod in podsByShard["\(keyspace)/\(safeName ?? "")"] ?? [] {
             guard let cell = pod.metadata.label(OperatorLabel.cell),
                 let uid = pod.metadata.label(OperatorLabel.tabletUID).flatMap({ UInt32($0) })
             else { continue }

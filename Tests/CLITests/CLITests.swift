@@ -374,3 +374,23 @@ import Testing
         #expect(run.stderr.contains("connection refused"))
     }
 }
+
+/// The benchmark's quick mode runs in CI so it cannot rot; its numbers are not asserted.
+@Suite struct BenchmarkSmokeTests {
+    @Test func quickBenchmarkCompilesItsPlanAndPrintsTheTable() throws {
+        let process = Process()
+        process.executableURL = CLITests.binary.deletingLastPathComponent().appendingPathComponent("vtop-bench")
+        process.arguments = ["--quick"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.hasPrefix("vtop-bench --quick (80 tablets, 16 shards; graph of "))
+        for phase in ["inventory", "status", "parse+validate", "compile", "peak memory"] {
+            #expect(text.contains("| \(phase) | "), "missing \(phase)")
+        }
+    }
+}
