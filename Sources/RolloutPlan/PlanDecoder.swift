@@ -510,17 +510,9 @@ struct PlanDecoder {
             }
         }
         if let n = fields["keyRange"] {
-            let rangePath = path.key("keyRange")
-            for (i, text) in (reader.stringList(n, path: rangePath, what: "keyRange") ?? []).enumerated() {
-                if let range = KeyRange(text.value) {
-                    selector.keyRanges.append(Located(range, at: text.position))
-                } else {
-                    reader.report(
-                        .invalidKeyRange(
-                            text.value, at: text.position,
-                            path: n.scalar == nil ? rangePath.index(i) : rangePath))
-                }
-            }
+            selector.keyRanges = parsedList(
+                n, path: path.key("keyRange"), what: "keyRange", parse: KeyRange.init,
+                invalid: Diagnostic.invalidKeyRange)
         }
         if let n = fields["pool"] {
             selector.pools =
@@ -554,20 +546,28 @@ struct PlanDecoder {
             }
         }
         if let n = fields["tablet"] {
-            let tabletPath = path.key("tablet")
-            for (i, text) in (reader.stringList(n, path: tabletPath, what: "tablet") ?? []).enumerated() {
-                if let alias = TabletAlias(text.value) {
-                    selector.tablets.append(Located(alias, at: text.position))
-                } else {
-                    reader.report(
-                        .invalidTabletAlias(
-                            text.value, at: text.position,
-                            path: n.scalar == nil ? tabletPath.index(i) : tabletPath))
-                }
-            }
+            selector.tablets = parsedList(
+                n, path: path.key("tablet"), what: "tablet", parse: TabletAlias.init,
+                invalid: Diagnostic.invalidTabletAlias)
         }
         if let n = fields["limit"] { selector.limit = limit(n, path: path.key("limit")) }
         return selector
+    }
+
+    /// A string or list of strings, each parsed into a value; the ones that do not parse are reported.
+    private mutating func parsedList<T: Hashable & Sendable>(
+        _ node: YAMLNode, path: FieldPath, what: String, parse: (String) -> T?,
+        invalid: (String, SourcePosition, FieldPath) -> Diagnostic
+    ) -> [Located<T>] {
+        var values: [Located<T>] = []
+        for (i, text) in (reader.stringList(node, path: path, what: what) ?? []).enumerated() {
+            if let value = parse(text.value) {
+                values.append(Located(value, at: text.position))
+            } else {
+                reader.report(invalid(text.value, text.position, node.scalar == nil ? path.index(i) : path))
+            }
+        }
+        return values
     }
 
     private mutating func limit(_ node: YAMLNode, path: FieldPath) -> Located<CountOrPercent>? {
