@@ -301,4 +301,28 @@ enum Upgrade {
             #expect(parts.count == 2 && parts[0] != parts[1])
         }
     }
+
+    @Test(arguments: [("10%", 2), ("25%", 5), ("100%", 20), ("1%", 1), ("3", 3)])
+    func limitPercentagesRoundUpOverTheSelectedTablets(limit: String, tablets: Int) throws {
+        let plan = try Upgrade.plan(
+            Upgrade.header + "  stages: [{name: some, release: tablets, select: {limit: \(limit)}}]\n")
+        // The stage leaves the rest pending, which is only a warning here.
+        let graph = try #require(Planner.compile(plan, against: try Upgrade.inventory()).graph)
+        #expect(graph.steps.filter(\.isTablet).count == tablets)
+    }
+
+    @Test func aMultiKeyspacePlanSharesNothingBetweenKeyspaces() throws {
+        let plan = try Upgrade.plan(
+            Upgrade.header + """
+                  stages:
+                    - {name: commerce, release: tablets, select: {keyspace: commerce}}
+                    - {name: customer, release: tablets, select: {keyspace: customer}, maxConcurrent: {shards: 2}}
+                """)
+        let graph = try #require(Planner.compile(plan, against: try Upgrade.inventory()).graph)
+        #expect(graph.steps.filter { $0.stage == "commerce" && $0.isTablet }.count == 4)
+        #expect(graph.steps.filter { $0.stage == "customer" && $0.isTablet }.count == 16)
+        #expect(graph.step("keyspace/customer")?.stage == "customer")
+        #expect(graph.step("keyspace/customer")?.dependsOn == ["stage/commerce"])
+        #expect(graph.capacities["stage-shards:customer"] == 2)
+    }
 }
