@@ -16,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // Only the sandbox's emulated API server uses these (design §7): HTTP/1.1 and mTLS.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // System library over libcurl (Debian: libcurl4-openssl-dev). shim.h gives typed wrappers
@@ -32,11 +35,25 @@ let package = Package(
             name: "RolloutPlan",
             dependencies: ["VitessModel", .product(name: "Yams", package: "Yams")]
         ),
+        // I/O: emulated Kubernetes API server and vitess-operator. It shares only plain types and the
+        // operator's name and UID algorithms with the tool, never tool logic (design §8).
+        .target(
+            name: "VitessSandbox",
+            dependencies: [
+                "VitessModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .executableTarget(
             name: "vtop-rollout",
             dependencies: [
                 "RolloutPlan",
                 "VitessModel",
+                "VitessSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +65,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout"]),
+        .testTarget(name: "VitessSandboxTests", dependencies: ["VitessSandbox", "VitessModel"]),
     ],
     swiftLanguageModes: [.v6]
 )
