@@ -16,19 +16,19 @@ public struct APIError: Error, Sendable, Equatable {
 
     /// The object does not exist.
     public static func notFound(_ type: ResourceType, _ name: String) -> APIError {
-        APIError(code: 404, reason: "NotFound", message: "\(type.plural).\(type.group) \"\(name)\" not found")
+        APIError(code: 404, reason: "NotFound", message: "\(type.qualified) \"\(name)\" not found")
     }
 
     /// A create hit an existing name.
     public static func alreadyExists(_ type: ResourceType, _ name: String) -> APIError {
-        APIError(code: 409, reason: "AlreadyExists", message: "\(type.plural).\(type.group) \"\(name)\" already exists")
+        APIError(code: 409, reason: "AlreadyExists", message: "\(type.qualified) \"\(name)\" already exists")
     }
 
     /// A write carried a stale `resourceVersion` or UID precondition.
     public static func conflict(_ type: ResourceType, _ name: String, _ detail: String) -> APIError {
         APIError(
             code: 409, reason: "Conflict",
-            message: "Operation cannot be fulfilled on \(type.plural).\(type.group) \"\(name)\": \(detail)")
+            message: "Operation cannot be fulfilled on \(type.qualified) \"\(name)\": \(detail)")
     }
 
     /// A watch or list asked for a compacted `resourceVersion`.
@@ -53,4 +53,9 @@ public struct APIError: Error, Sendable, Equatable {
             "message": .string(message), "reason": .string(reason), "code": .int(code),
         ]
     }
+}
+
+extension ResourceType {
+    /// `plural.group`, or just `plural` for the core group, as API server messages name a resource.
+    var qualified: String { group.isEmpty ? plural : "\(plural).\(group)" }
 }

@@ -61,8 +61,9 @@ public final class Sandbox: Sendable {
                 }
             }
         }
+        let status = Self.clusterStatus(store: store, namespace: namespace)
         try store.mutate(.vitessCluster, namespace: namespace, name: stored[path: ["metadata", "name"]].string ?? "") {
-            $0["status"] = Self.clusterStatus(store: store, namespace: namespace)
+            $0["status"] = status
         }
     }
 

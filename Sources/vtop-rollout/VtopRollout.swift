@@ -8,6 +8,6 @@ struct VtopRollout: AsyncParsableCommand {
         commandName: "vtop-rollout",
         abstract: "Staged, plan-driven rollouts for Vitess clusters run by the Vitess operator.",
         version: ToolVersion.current,
-        subcommands: []
+        subcommands: [SandboxCommand.self]
     )
 }
