@@ -69,7 +69,7 @@ public struct FixtureExpansion: Sendable {
         items.append(Item(type: .etcdLockserver, object: [
             "metadata": ["name": .string(etcdName), "uid": .string(etcdUID), "labels": .map(clusterLabels),
                          "ownerReferences": owner("VitessCluster", name, clusterUID)],
-            "spec": ["image": .string(images["etcd"].string ?? "quay.io/coreos/etcd:v3.5.17")],
+            "spec": ["image": .string(Desired.etcdImage(cluster))],
             "status": ["observedGeneration": 1, "available": "True"],
         ]))
         for index in 1...3 {
@@ -77,7 +77,7 @@ public struct FixtureExpansion: Sendable {
                 name: "\(etcdName)-\(index)", namespace: namespace,
                 labels: [OperatorLabel.component: "etcd", OperatorLabel.cluster: name,
                          OperatorLabel.etcdLockserver: etcdName, OperatorLabel.etcdIndex: String(index)],
-                annotations: [:], container: "etcd", image: images["etcd"].string ?? "quay.io/coreos/etcd:v3.5.17",
+                annotations: [:], container: "etcd", image: Desired.etcdImage(cluster),
                 owner: owner("EtcdLockserver", etcdName, etcdUID))))
         }
 
@@ -90,8 +90,7 @@ public struct FixtureExpansion: Sendable {
                 "metadata": ["name": .string(cellName), "uid": .string(cellUID),
                              "labels": .map(clusterLabels.merging([OperatorLabel.cell: cell]) { $1 }),
                              "ownerReferences": owner("VitessCluster", name, clusterUID)],
-                "spec": ["name": .string(cell), "gateway": cellSpec["gateway"], "allCells": .array(cells.map { .string($0) }),
-                         "images": ["vtgate": images["vtgate"]]],
+                "spec": Desired.cellSpec(vt: cluster, cell: cellSpec),
                 "status": ["observedGeneration": 1, "idle": "True",
                            "gateway": ["available": "True", "serviceName": .string(OperatorNames.join([name, cell, "vtgate"], constraints: .service)),
                                        "replicas": .int(replicas)]],
@@ -113,6 +112,7 @@ public struct FixtureExpansion: Sendable {
             let keyspaceName = OperatorNames.keyspace(cluster: name, keyspace: keyspace)
             let keyspaceUID = uid()
             let keyspaceLabels = clusterLabels.merging([OperatorLabel.keyspace: keyspace]) { $1 }
+            let keyspaceSpecCopy = Desired.keyspaceSpec(vt: cluster, keyspace: keyspaceSpec)
             var shardStatus: [String: JSON] = [:]
             var shardItems: [Item] = []
             for partitioning in keyspaceSpec["partitionings"].array ?? [] {
@@ -157,9 +157,7 @@ public struct FixtureExpansion: Sendable {
                     shardItems.append(Item(type: .vitessShard, object: [
                         "metadata": ["name": .string(shardName), "uid": .string(shardUID), "labels": .map(shardLabels),
                                      "ownerReferences": owner("VitessKeyspace", keyspaceName, keyspaceUID)],
-                        "spec": ["name": .string(shard), "keyRange": ["start": .string(range.start), "end": .string(range.end)],
-                                 "images": images, "tabletPools": template["tabletPools"],
-                                 "updateStrategy": spec["updateStrategy"].isNull ? ["type": "External", "external": [:]] : spec["updateStrategy"]],
+                        "spec": Desired.shardSpec(vtk: ["spec": keyspaceSpecCopy], shard: range, template: template),
                         "status": [
                             "observedGeneration": 1, "lowestPodGeneration": 1,
                             "masterAlias": primary.map { .string($0.description) } ?? .null,
@@ -183,9 +181,6 @@ public struct FixtureExpansion: Sendable {
                     ]
                 }
             }
-            var keyspaceSpecCopy = keyspaceSpec
-            keyspaceSpecCopy["images"] = images
-            keyspaceSpecCopy["updateStrategy"] = spec["updateStrategy"].isNull ? ["type": "External", "external": [:]] : spec["updateStrategy"]
             items.append(Item(type: .vitessKeyspace, object: [
                 "metadata": ["name": .string(keyspaceName), "uid": .string(keyspaceUID), "labels": .map(keyspaceLabels),
                              "ownerReferences": owner("VitessCluster", name, clusterUID)],
@@ -207,9 +202,17 @@ public struct FixtureExpansion: Sendable {
                          "ownerReferences": owner],
             "spec": ["containers": [["name": .string(container), "image": .string(image),
                                      "ports": [["name": "web", "containerPort": 15000]]]]],
-            "status": ["phase": "Running", "podIP": "10.0.0.1",
-                       "conditions": [["type": "Ready", "status": "True"], ["type": "ContainersReady", "status": "True"]],
-                       "containerStatuses": [["name": .string(container), "ready": true, "restartCount": 0, "image": .string(image)]]],
+            "status": podStatus(container: container, image: image, ready: true),
+        ]
+    }
+
+    /// A running Pod's status, Ready or not.
+    static func podStatus(container: String, image: String, ready: Bool) -> JSON {
+        let flag: JSON = ready ? "True" : "False"
+        return [
+            "phase": "Running", "podIP": "10.0.0.1",
+            "conditions": [["type": "Ready", "status": flag], ["type": "ContainersReady", "status": flag]],
+            "containerStatuses": [["name": .string(container), "ready": .bool(ready), "restartCount": 0, "image": .string(image)]],
         ]
     }
 

@@ -25,15 +25,25 @@ public final class Sandbox: Sendable {
     public let store: ObjectStore
     /// The namespace the fixture was loaded into.
     public let namespace: String
+    /// The emulated operator.
+    public let `operator`: EmulatedOperator
+    /// The emulated clock.
+    public let clock: any EmulationClock
     private let faults = NIOLockedValueBox(RequestFaults())
     private let random = NIOLockedValueBox(SystemRandomNumberGenerator())
 
     /// Creates a sandbox and loads `cluster` (a VitessCluster manifest, decoded) with its whole object tree.
-    public init(cluster: JSON, namespace: String? = nil) throws {
+    /// `clock` drives every emulated delay; tests pass a `ManualClock`, the command a `ScaledClock`.
+    public init(
+        cluster: JSON, namespace: String? = nil, clock: any EmulationClock = ScaledClock(speed: 1),
+        timings: OperatorTimings = OperatorTimings()
+    ) throws {
         let store = ObjectStore(timestamp: { Sandbox.timestamp(Date()) })
         self.store = store
         let namespace = namespace ?? cluster[path: ["metadata", "namespace"]].string ?? "default"
         self.namespace = namespace
+        self.clock = clock
+        self.operator = EmulatedOperator(store: store, namespace: namespace, clock: clock, timings: timings)
         var manifest = cluster
         manifest[path: ["metadata", "namespace"]] = .string(namespace)
         let stored = try store.create(.vitessCluster, namespace: namespace, object: manifest, scope: .everything)
@@ -79,12 +89,14 @@ public final class Sandbox: Sendable {
         for keyspace in store.list(.vitessKeyspace, namespace: namespace).items {
             guard let name = keyspace[path: ["spec", "name"]].string else { continue }
             let shards = keyspace[path: ["status", "shards"]].object ?? [:]
-            let tablets = shards.values.reduce(0) { $0 + ($1["tablets"].int ?? 0) }
+            let sum = { (field: String) in shards.values.reduce(0) { $0 + ($1[field].int ?? 0) } }
+            let tablets = sum("tablets")
+            let updatedShards = shards.values.filter { $0["updatedTablets"] == $0["tablets"] }.count
             keyspaces[name] = [
                 "pendingChanges": keyspace[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
                 "desiredShards": .int(shards.count), "shards": .int(shards.count), "readyShards": .int(shards.count),
-                "updatedShards": .int(shards.count), "desiredTablets": .int(tablets), "tablets": .int(tablets),
-                "readyTablets": .int(tablets), "updatedTablets": .int(tablets),
+                "updatedShards": .int(updatedShards), "desiredTablets": .int(tablets), "tablets": .int(tablets),
+                "readyTablets": .int(sum("readyTablets")), "updatedTablets": .int(sum("updatedTablets")),
             ]
         }
         return [
@@ -134,11 +146,33 @@ public final class Sandbox: Sendable {
             }
             requestFaults = decoded
             return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
+        case ("GET", "/sandbox/v1/history"):
+            return .full(status: 200, headers: [("Content-Type", "application/json")],
+                         body: (try? JSONEncoder().encode(self.operator.history)) ?? Data())
+        case ("GET", "/sandbox/v1/rollout-faults"):
+            return .full(status: 200, headers: [("Content-Type", "application/json")],
+                         body: (try? JSONEncoder().encode(self.operator.faults)) ?? Data())
+        case ("PUT", "/sandbox/v1/rollout-faults"), ("POST", "/sandbox/v1/rollout-faults"):
+            guard let decoded = try? JSONDecoder().decode(RolloutFaults.self, from: request.body) else {
+                return .error(.badRequest("expected a JSON object of rollout fault settings"))
+            }
+            self.operator.faults = decoded
+            return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
+        case ("GET", "/sandbox/v1/clock"):
+            return .json(200, ["now": .double(clock.now())])
         case ("POST", "/sandbox/v1/compact"):
             store.compact()
             return .json(200, ["compactedRevision": .int(store.compactedRevision)])
         default:
             return .error(APIError.notFound404(request.path))
+        }
+    }
+
+    /// Runs the operator's reconcile loop every `interval` seconds of real time until the task is cancelled.
+    public func runOperator(interval: Double = 0.02) async {
+        while !Task.isCancelled {
+            self.operator.settle(limit: 5)
+            try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
         }
     }
 

@@ -29,14 +29,16 @@ struct SandboxCommand: AsyncParsableCommand {
             let text = try String(contentsOfFile: fixture, encoding: .utf8)
             cluster = try Self.decode(text)
         }
-        let sandbox = try Sandbox(cluster: cluster)
+        let sandbox = try Sandbox(cluster: cluster, clock: ScaledClock(speed: speed))
         let server = try await sandbox.serve(port: port)
+        let operatorLoop = Task { await sandbox.runOperator() }
         let url = "http://127.0.0.1:\(server.port)"
         try Sandbox.kubeconfig(server: url, namespace: sandbox.namespace)
             .write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
         // Written unbuffered: scripts wait for this exact line before they talk to the server.
         FileHandle.standardOutput.write(Data("sandbox ready: server=\(url) kubeconfig=\(kubeconfigOut)\n".utf8))
         await Self.waitForTermination()
+        operatorLoop.cancel()
         await server.shutdown()
     }
 
