@@ -38,12 +38,14 @@ enum Desired {
 
     /// The VitessShard spec for one shard of a keyspace.
     static func shardSpec(vtk: JSON, shard: KeyRange, template: JSON) -> JSON {
-        [
+        var spec: JSON = [
             "name": .string(shard.description), "keyRange": ["start": .string(shard.start), "end": .string(shard.end)],
             "images": vtk[path: ["spec", "images"]], "tabletPools": template["tabletPools"].isNull ? [] : template["tabletPools"],
             "updateStrategy": vtk[path: ["spec", "updateStrategy"]],
-            "annotations": template["annotations"],
         ]
+        // Assigning through the subscript drops a null, so an absent field stays absent in the stored spec.
+        spec["annotations"] = template["annotations"]
+        return spec
     }
 
     /// The shards of a keyspace spec, in partitioning order.

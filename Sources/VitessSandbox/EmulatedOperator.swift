@@ -32,6 +32,15 @@ public struct RolloutFaults: Sendable, Equatable, Codable {
 
     /// No faults.
     public init() {}
+
+    /// Decodes a partial settings object; absent keys keep their defaults.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        neverReadyImages = try container.decodeIfPresent([String].self, forKey: .neverReadyImages) ?? []
+        neverReadyPods = try container.decodeIfPresent([String].self, forKey: .neverReadyPods) ?? []
+        failReparent = try container.decodeIfPresent(Bool.self, forKey: .failReparent) ?? false
+        slowRestart = try container.decodeIfPresent([String: Double].self, forKey: .slowRestart) ?? [:]
+    }
 }
 
 /// One line of `/sandbox/v1/history`.

@@ -17,6 +17,16 @@ public struct RequestFaults: Sendable, Equatable, Codable {
 
     /// No faults.
     public init() {}
+
+    /// Decodes a partial settings object; absent keys keep their defaults.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        errorRate = try container.decodeIfPresent(Double.self, forKey: .errorRate) ?? 0
+        throttleRate = try container.decodeIfPresent(Double.self, forKey: .throttleRate) ?? 0
+        conflictRate = try container.decodeIfPresent(Double.self, forKey: .conflictRate) ?? 0
+        delayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .delayMilliseconds) ?? 0
+        dropWatchRate = try container.decodeIfPresent(Double.self, forKey: .dropWatchRate) ?? 0
+    }
 }
 
 /// The emulated cluster: object store, API server and the control API under `/sandbox/v1/`.

@@ -84,6 +84,9 @@ struct OperatorTests {
             }
         }
         let shard = harness.get(.vitessShard, vts)
+        #expect(shard[path: ["metadata", "generation"]] == 1, "settling must not rewrite a fresh spec")
+        #expect(harness.get(.vitessKeyspace, vtk)[path: ["metadata", "generation"]] == 1)
+        #expect(harness.get(.vitessCell, vtc)[path: ["metadata", "generation"]] == 1)
         #expect(shard[path: ["status", "masterAlias"]] == "zone1-2548885007")
         #expect(shard[path: ["status", "tablets", "zone1-0790125915", "available"]] == "True")
         #expect(harness.get(.vitessCell, vtc)["kind"] == "VitessCell")

@@ -100,7 +100,8 @@ struct RawHTTP {
     static func events(in raw: Data) -> [[String: Any]] {
         guard let split = raw.range(of: Data("\r\n\r\n".utf8)) else { return [] }
         let text = String(decoding: raw[split.upperBound...], as: UTF8.self)
-        return text.split(separator: "\n").compactMap { line in
+        // "\r\n" is one Character in Swift, so normalise chunk framing before splitting into lines.
+        return text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").compactMap { line in
             guard line.hasPrefix("{") else { return nil }
             return (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
         }
