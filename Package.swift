@@ -20,6 +20,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // Only the sandbox's emulated API server uses these (design §7): HTTP/1.1 and mTLS.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // System library over libcurl (Debian: libcurl4-openssl-dev). shim.h gives typed wrappers
@@ -51,6 +54,19 @@ let package = Package(
         // I/O shell: loads the Inventory from the API server; later the executor's driver, state
         // stores and the Lease lock.
         .target(name: "RolloutRuntime", dependencies: ["KubeClient", "RolloutEngine", "VitessModel"]),
+        // I/O: emulated Kubernetes API server and vitess-operator. It shares only plain types and the
+        // operator's name and UID algorithms with the tool, never tool logic (design §8).
+        .target(
+            name: "VitessSandbox",
+            dependencies: [
+                "VitessModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .executableTarget(
             name: "vtop-rollout",
             dependencies: [
@@ -59,6 +75,7 @@ let package = Package(
                 "RolloutEngine",
                 "RolloutPlan",
                 "VitessModel",
+                "VitessSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -74,6 +91,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout", "vtop-bench"], exclude: ["Fixtures"]),
         .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
+        .testTarget(name: "VitessSandboxTests", dependencies: ["VitessSandbox", "VitessModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,10 +18,7 @@ public struct TabletAlias: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// The canonical form, with the UID zero-padded to 10 digits as Vitess prints it.
-    public var description: String {
-        let digits = String(uid)
-        return "\(cell)-\(String(repeating: "0", count: max(0, 10 - digits.count)))\(digits)"
-    }
+    public var description: String { "\(cell)-\(TabletUID.string(uid))" }
 }
 
 extension TabletAlias {

@@ -13,7 +13,7 @@ struct VtopRollout: AsyncParsableCommand {
             4 paused after a failed check, 5 interrupted, 6 lock held by another run, 64 bad flags.
             """,
         version: ToolVersion.current,
-        subcommands: [StatusCommand.self, ReleaseCommand.self, PlanCommand.self]
+        subcommands: [StatusCommand.self, ReleaseCommand.self, PlanCommand.self, SandboxCommand.self]
     )
 
     /// Runs the command, printing `CommandFailure`s as one line and exiting with their code.

@@ -1,0 +1,227 @@
+import Foundation
+import NIOConcurrencyHelpers
+import VitessModel
+
+/// Request faults the sandbox injects, set by flags or at run time through `/sandbox/v1/faults`.
+public struct RequestFaults: Sendable, Equatable, Codable {
+    /// Fraction of API requests (0...1) answered with 500.
+    public var errorRate: Double = 0
+    /// Fraction of API requests answered with 429 and `Retry-After: 1`.
+    public var throttleRate: Double = 0
+    /// Fraction of PATCH requests answered with 409 Conflict.
+    public var conflictRate: Double = 0
+    /// Delay before every response, in milliseconds of real time.
+    public var delayMilliseconds: Int = 0
+    /// Fraction of watch bookmark ticks on which the stream is cut.
+    public var dropWatchRate: Double = 0
+
+    /// No faults.
+    public init() {}
+
+    /// Decodes a partial settings object; absent keys keep their defaults.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        errorRate = try container.decodeIfPresent(Double.self, forKey: .errorRate) ?? 0
+        throttleRate = try container.decodeIfPresent(Double.self, forKey: .throttleRate) ?? 0
+        conflictRate = try container.decodeIfPresent(Double.self, forKey: .conflictRate) ?? 0
+        delayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .delayMilliseconds) ?? 0
+        dropWatchRate = try container.decodeIfPresent(Double.self, forKey: .dropWatchRate) ?? 0
+    }
+}
+
+/// The emulated cluster: object store, API server and the control API under `/sandbox/v1/`.
+public final class Sandbox: Sendable {
+    /// The objects.
+    public let store: ObjectStore
+    /// The namespace the fixture was loaded into.
+    public let namespace: String
+    /// The emulated operator.
+    public let `operator`: EmulatedOperator
+    /// The emulated clock.
+    public let clock: any EmulationClock
+    private let faults = NIOLockedValueBox(RequestFaults())
+    private let random = NIOLockedValueBox(SystemRandomNumberGenerator())
+
+    /// Creates a sandbox and loads `cluster` (a VitessCluster manifest, decoded) with its whole object tree.
+    /// `clock` drives every emulated delay; tests pass a `ManualClock`, the command a `ScaledClock`.
+    public init(
+        cluster: JSON, namespace: String? = nil, clock: any EmulationClock = ScaledClock(speed: 1),
+        timings: OperatorTimings = OperatorTimings()
+    ) throws {
+        let store = ObjectStore(timestamp: { Sandbox.timestamp(Date()) })
+        self.store = store
+        let namespace = namespace ?? cluster[path: ["metadata", "namespace"]].string ?? "default"
+        self.namespace = namespace
+        self.clock = clock
+        self.operator = EmulatedOperator(store: store, namespace: namespace, clock: clock, timings: timings)
+        var manifest = cluster
+        manifest[path: ["metadata", "namespace"]] = .string(namespace)
+        let stored = try store.create(.vitessCluster, namespace: namespace, object: manifest, scope: .everything)
+        let expansion = FixtureExpansion(
+            cluster: stored, namespace: namespace, clusterUID: stored[path: ["metadata", "uid"]].string ?? "")
+        var uids: [String: String] = [:]
+        for item in expansion.items(uid: { UUID().uuidString.lowercased() }) {
+            var object = item.object
+            let wanted = object[path: ["metadata", "uid"]].string
+            object[path: ["metadata", "namespace"]] = .string(namespace)
+            let created = try store.create(item.type, namespace: namespace, object: object, scope: .everything)
+            // Owner references were built with planned UIDs; the store assigned real ones, so remap.
+            if let wanted { uids[wanted] = created[path: ["metadata", "uid"]].string }
+        }
+        for type in ResourceType.all {
+            for object in store.list(type, namespace: namespace).items {
+                guard let name = object[path: ["metadata", "name"]].string,
+                    var owners = object[path: ["metadata", "ownerReferences"]].array
+                else { continue }
+                for index in owners.indices {
+                    if let old = owners[index]["uid"].string, let new = uids[old] { owners[index]["uid"] = .string(new) }
+                }
+                try store.mutate(type, namespace: namespace, name: name) {
+                    $0[path: ["metadata", "ownerReferences"]] = .array(owners)
+                }
+            }
+        }
+        let status = Self.clusterStatus(store: store, namespace: namespace)
+        try store.mutate(.vitessCluster, namespace: namespace, name: stored[path: ["metadata", "name"]].string ?? "") {
+            $0["status"] = status
+        }
+    }
+
+    /// The VitessCluster status the operator reports for a settled tree (reference §7).
+    static func clusterStatus(store: ObjectStore, namespace: String) -> JSON {
+        var cells: [String: JSON] = [:]
+        for cell in store.list(.vitessCell, namespace: namespace).items {
+            guard let name = cell[path: ["spec", "name"]].string else { continue }
+            cells[name] = ["pendingChanges": cell[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
+                           "gatewayAvailable": "True"]
+        }
+        var keyspaces: [String: JSON] = [:]
+        for keyspace in store.list(.vitessKeyspace, namespace: namespace).items {
+            guard let name = keyspace[path: ["spec", "name"]].string else { continue }
+            let shards = keyspace[path: ["status", "shards"]].object ?? [:]
+            let sum = { (field: String) in shards.values.reduce(0) { $0 + ($1[field].int ?? 0) } }
+            let tablets = sum("tablets")
+            let updatedShards = shards.values.filter { $0["updatedTablets"] == $0["tablets"] }.count
+            keyspaces[name] = [
+                "pendingChanges": keyspace[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
+                "desiredShards": .int(shards.count), "shards": .int(shards.count), "readyShards": .int(shards.count),
+                "updatedShards": .int(updatedShards), "desiredTablets": .int(tablets), "tablets": .int(tablets),
+                "readyTablets": .int(sum("readyTablets")), "updatedTablets": .int(sum("updatedTablets")),
+            ]
+        }
+        return [
+            "observedGeneration": 1, "cells": .object(cells), "keyspaces": .object(keyspaces),
+            "globalLockserver": ["etcd": ["observedGeneration": 1, "available": "True"]],
+            "vitessDashboard": ["available": "True"], "orphanedCells": [:], "orphanedKeyspaces": [:],
+        ]
+    }
+
+    /// The current request faults.
+    public var requestFaults: RequestFaults {
+        get { faults.withLockedValue { $0 } }
+        set { faults.withLockedValue { $0 = newValue } }
+    }
+
+    private func roll(_ rate: Double) -> Bool {
+        guard rate > 0 else { return false }
+        return random.withLockedValue { Double.random(in: 0..<1, using: &$0) } < rate
+    }
+
+    /// Answers one request: control API, injected faults, then the Kubernetes API.
+    public func respond(_ request: APIRequest) -> APIResponse {
+        if request.path.hasPrefix("/sandbox/v1/") { return control(request) }
+        let faults = requestFaults
+        if roll(faults.errorRate) {
+            return .error(APIError(code: 500, reason: "InternalError", message: "injected fault: internal error"))
+        }
+        if roll(faults.throttleRate) {
+            return .error(
+                APIError(code: 429, reason: "TooManyRequests", message: "injected fault: too many requests"),
+                headers: [("Retry-After", "1")])
+        }
+        if request.method == "PATCH", roll(faults.conflictRate) {
+            return .error(APIError(code: 409, reason: "Conflict", message: "injected fault: the object has been modified"))
+        }
+        return APIRouter(store: store).handle(request)
+    }
+
+    private func control(_ request: APIRequest) -> APIResponse {
+        switch (request.method, request.path) {
+        case ("GET", "/sandbox/v1/faults"):
+            return .full(status: 200, headers: [("Content-Type", "application/json")],
+                         body: (try? JSONEncoder().encode(requestFaults)) ?? Data())
+        case ("PUT", "/sandbox/v1/faults"), ("POST", "/sandbox/v1/faults"):
+            guard let decoded = try? JSONDecoder().decode(RequestFaults.self, from: request.body) else {
+                return .error(.badRequest("expected a JSON object of fault settings"))
+            }
+            requestFaults = decoded
+            return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
+        case ("GET", "/sandbox/v1/history"):
+            return .full(status: 200, headers: [("Content-Type", "application/json")],
+                         body: (try? JSONEncoder().encode(self.operator.history)) ?? Data())
+        case ("GET", "/sandbox/v1/rollout-faults"):
+            return .full(status: 200, headers: [("Content-Type", "application/json")],
+                         body: (try? JSONEncoder().encode(self.operator.faults)) ?? Data())
+        case ("PUT", "/sandbox/v1/rollout-faults"), ("POST", "/sandbox/v1/rollout-faults"):
+            guard let decoded = try? JSONDecoder().decode(RolloutFaults.self, from: request.body) else {
+                return .error(.badRequest("expected a JSON object of rollout fault settings"))
+            }
+            self.operator.faults = decoded
+            return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
+        case ("GET", "/sandbox/v1/clock"):
+            return .json(200, ["now": .double(clock.now())])
+        case ("POST", "/sandbox/v1/compact"):
+            store.compact()
+            return .json(200, ["compactedRevision": .int(store.compactedRevision)])
+        default:
+            return .error(APIError.notFound404(request.path))
+        }
+    }
+
+    /// Runs the operator's reconcile loop every `interval` seconds of real time until the task is cancelled.
+    public func runOperator(interval: Double = 0.02) async {
+        while !Task.isCancelled {
+            self.operator.settle(limit: 5)
+            try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+        }
+    }
+
+    /// Serves the sandbox on 127.0.0.1.
+    public func serve(port: Int = 0, bookmarkInterval: Double = 1) async throws -> APIServer {
+        var hooks = APIServer.Hooks(respond: { [self] in respond($0) })
+        hooks.delay = { [self] in Double(requestFaults.delayMilliseconds) / 1000 }
+        hooks.dropWatch = { [self] in roll(requestFaults.dropWatchRate) }
+        return try await APIServer(store: store, hooks: hooks, port: port, bookmarkInterval: bookmarkInterval)
+    }
+
+    /// A kubeconfig pointing at `server` with context `sandbox`.
+    public static func kubeconfig(server: String, namespace: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: sandbox
+          cluster:
+            server: \(server)
+        users:
+        - name: sandbox
+          user:
+            token: sandbox
+        contexts:
+        - name: sandbox
+          context:
+            cluster: sandbox
+            user: sandbox
+            namespace: \(namespace)
+        current-context: sandbox
+
+        """
+    }
+
+    /// RFC 3339 in UTC, second precision, as Kubernetes prints times.
+    public static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import VitessSandbox
+import Yams
+
+/// `vtop-rollout sandbox`: serves an emulated Kubernetes API server and vitess-operator on loopback.
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Serve an emulated cluster (Kubernetes API + vitess-operator) on 127.0.0.1.",
+        discussion: "Runs until interrupted. See docs/sandbox.md."
+    )
+
+    @Option(help: "A VitessCluster manifest (YAML or JSON). Default: a built-in 2-cell, 5-shard cluster.")
+    var fixture: String?
+
+    @Option(help: "Port on 127.0.0.1; 0 picks a free one.")
+    var port: Int = 0
+
+    @Option(help: "Time scale of emulated durations (1 = realistic, 100 = a hundred times faster).")
+    var speed: Double = 1
+
+    @Option(help: "Where to write the kubeconfig (context 'sandbox').")
+    var kubeconfigOut: String = "./sandbox.kubeconfig"
+
+    func run() async throws {
+        var cluster = BuiltinFixture.cluster
+        if let fixture {
+            let text = try String(contentsOfFile: fixture, encoding: .utf8)
+            cluster = try Self.decode(text)
+        }
+        let sandbox = try Sandbox(cluster: cluster, clock: ScaledClock(speed: speed))
+        let server = try await sandbox.serve(port: port)
+        let operatorLoop = Task { await sandbox.runOperator() }
+        let url = "http://127.0.0.1:\(server.port)"
+        try Sandbox.kubeconfig(server: url, namespace: sandbox.namespace)
+            .write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
+        // Written unbuffered: scripts wait for this exact line before they talk to the server.
+        FileHandle.standardOutput.write(Data("sandbox ready: server=\(url) kubeconfig=\(kubeconfigOut)\n".utf8))
+        await Self.waitForTermination()
+        operatorLoop.cancel()
+        await server.shutdown()
+    }
+
+    /// Parses a manifest: JSON as is, YAML through Yams.
+    static func decode(_ text: String) throws -> JSON {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") { return try JSON.parse(text) }
+        let value = try Yams.load(yaml: text)
+        let data = try JSONSerialization.data(withJSONObject: value ?? [:])
+        return try JSON.parse(data)
+    }
+
+    /// Suspends until SIGINT or SIGTERM.
+    static func waitForTermination() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "sandbox.signals")
+        let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumed = ResumeOnce(continuation)
+            for source in sources {
+                source.setEventHandler { resumed.resume() }
+                source.resume()
+            }
+        }
+        // The sources must outlive the wait, or they are cancelled on deallocation.
+        withExtendedLifetime(sources) {}
+    }
+}
+
+/// Resumes a continuation at most once, whichever signal comes first.
+private final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+    func resume() {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume()
+    }
+}
