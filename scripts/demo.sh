@@ -42,4 +42,36 @@ $bin plan show plans/upgrade-vttablet-canary.yaml --snapshot "$snapshot" | head 
 echo "   ..."
 
 echo
+echo "== the sandbox: an emulated Kubernetes API server and vitess-operator on 127.0.0.1"
+kubeconfig="$tmp/sandbox.kubeconfig"
+$bin sandbox --speed 500 --kubeconfig-out "$kubeconfig" > "$tmp/sandbox.log" 2>&1 &
+sandbox=$!
+trap 'kill $sandbox 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do grep -q "sandbox ready" "$tmp/sandbox.log" && break; sleep 0.1; done
+cat "$tmp/sandbox.log"
+server=$(sed -n 's/.*server=\([^ ]*\).*/\1/p' "$tmp/sandbox.log")
+
+echo
+echo "== an SRE changes the vttablet image (what kubectl patch would send)"
+python3 - "$server" <<'PY'
+import json, sys, urllib.request
+body = json.dumps({"spec": {"images": {"vttablet": "vitess/lite:v18.0.0"}}}).encode()
+request = urllib.request.Request(sys.argv[1] + "/apis/planetscale.com/v2/namespaces/example/vitessclusters/example",
+                                 data=body, method="PATCH", headers={"Content-Type": "application/merge-patch+json"})
+urllib.request.urlopen(request).read()
+print("patched VitessCluster example: vttablet vitess/lite:v18.0.0")
+PY
+$bin status --kubeconfig "$kubeconfig" --no-color | head -9
+echo "   ..."
+
+echo
+echo "== release one rdonly canary tablet; vtop-rollout releases its keyspace and shard first"
+$bin release tablet zone1-3798380744 --kubeconfig "$kubeconfig"
+
+echo
+echo "== the primary is refused while other tablets of its shard are pending (exit code 13)"
+$bin release tablet zone1-2548885007 --kubeconfig "$kubeconfig"
+echo "exit code: $?"
+
+echo
 echo "demo: done"
