@@ -87,7 +87,7 @@ let package = Package(
         // Fixtures are read from the source tree (#filePath), so they need no resource bundle.
         .testTarget(
             name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
-        .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine"], exclude: ["Golden"]),
+        .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine", "VitessSandbox"], exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout", "vtop-bench"], exclude: ["Fixtures"]),
         .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),

@@ -104,7 +104,9 @@ private struct Compiler {
         self.options = options
         shards = inventory.shards
         shardsByID = Dictionary(shards.map { ($0.id, $0) }) { a, _ in a }
-        shardsByLabel = Dictionary(shards.map { ("\($0.keyspace)/\($0.keyRange?.safeName ?? $0.name)", $0) }) { a, _ in a }
+        shardsByLabel = Dictionary(shards.map { ("\($0.keyspace)/\($0.keyRange?.safeName ?? $0.name)", $0) }) { a, _ in
+            a
+        }
         pendingKeyspaces = Set(inventory.keyspaces.filter(\.marks.isPending).map(\.name))
     }
 

@@ -223,6 +223,13 @@ public struct TimeWindow: Hashable, Sendable {
     public var fromMinute: Int
     /// End, minutes after 00:00 UTC (exclusive).
     public var toMinute: Int
+
+    /// Creates a window.
+    public init(days: [Weekday], fromMinute: Int, toMinute: Int) {
+        self.days = days
+        self.fromMinute = fromMinute
+        self.toMinute = toMinute
+    }
 }
 
 /// A day of the week, as the plan writes it.
@@ -295,6 +302,14 @@ public struct HTTPCheck: Hashable, Sendable {
     public var bodyMatches: String?
     /// How long one request may take.
     public var timeout: PlanDuration
+
+    /// Creates a check.
+    public init(url: String, expectStatus: Int, bodyMatches: String?, timeout: PlanDuration) {
+        self.url = url
+        self.expectStatus = expectStatus
+        self.bodyMatches = bodyMatches
+        self.timeout = timeout
+    }
 }
 
 /// A guard on pending changes: what the `scheduled` text must contain or match.

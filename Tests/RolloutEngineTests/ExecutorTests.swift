@@ -1,0 +1,404 @@
+import Foundation
+import RolloutPlan
+import Testing
+import VitessSandbox
+
+@testable import RolloutEngine
+@testable import VitessModel
+
+private let header = """
+    apiVersion: vtop-rollout/v1
+    kind: RolloutPlan
+    metadata: {name: t}
+    spec:
+      cluster: example
+      namespace: example
+
+    """
+
+private let allTablets =
+    header + """
+          stages:
+            - name: tablets
+              release: tablets
+              maxConcurrent: {shards: 2}
+              healthChecks: [{tabletAvailable: {}}, {shardHealthy: {}}]
+            - name: vtgate
+              release: cells
+        """
+
+@Suite("Executor state machine against the emulated operator (manual clock)")
+struct ExecutorTests {
+    @Test("Every tablet rolls exactly once, one per shard at a time, primaries last")
+    func fullRollout() throws {
+        let harness = try ExecutorHarness(plan: allTablets)
+        let outcome = try harness.run()
+        #expect(outcome == .done)
+        #expect(harness.maxTabletsDownPerShard() == 1)
+        #expect(harness.primariesLast())
+        let deletions = harness.deletions()
+        #expect(Set(deletions.keys) == harness.selectedPods())
+        #expect(deletions.values.allSatisfy { $0 == 1 }, "\(deletions)")
+        #expect(harness.executor.state.status == .done)
+        #expect(harness.executor.state.steps.values.allSatisfy { $0.phase == .done })
+        let final = try ExecutorHarness.observe(harness.sandbox)
+        #expect(final.tablets.allSatisfy { !$0.marks.isPending && $0.ready })
+        #expect(final.cells.allSatisfy { !$0.marks.isPending })
+    }
+
+    @Test("maxConcurrent shards bounds the shards with a tablet in flight")
+    func shardConcurrency() throws {
+        let harness = try ExecutorHarness(plan: allTablets)
+        try harness.run()
+        var inFlight: Set<String> = []
+        var worst = 0
+        for event in harness.events {
+            guard let step = event.step, step.hasPrefix("tablet/") else { continue }
+            if event.type == "intent" { inFlight.insert(step) }
+            if event.type == "done" { inFlight.remove(step) }
+            worst = max(worst, inFlight.count)
+        }
+        #expect(worst == 2)
+    }
+
+    @Test("primarySwitchoverInterval spaces the primaries of a keyspace")
+    func primaryPacing() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: customer
+                      release: tablets
+                      select: {keyspace: customer}
+                      primarySwitchoverInterval: 5m
+                """
+        let harness = try ExecutorHarness(plan: plan)
+        #expect(try harness.run() == .done)
+        let primaries = harness.releases.filter { release in
+            harness.graph.step(release.step).map {
+                if case .releaseTablet(_, _, _, _, true) = $0.kind { true } else { false }
+            } ?? false
+        }
+        #expect(primaries.count == 2)
+        for (a, b) in zip(primaries, primaries.dropFirst()) { #expect(b.at - a.at >= 300) }
+    }
+
+    @Test("An approval gate ends the run waiting; an approval in the state lets a resumed run continue")
+    func approvalRoundTrip() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: canary
+                      release: tablets
+                      select: {keyspace: customer, shard: "-80", pool: rdonly, limit: 1}
+                    - name: approve
+                      gate: {approval: {message: "Looks fine?"}}
+                    - name: rest
+                      release: tablets
+                """
+        let harness = try ExecutorHarness(plan: plan)
+        #expect(try harness.run() == .waitingApproval(["approve"]))
+        #expect(harness.releases.count == 3, "keyspace, shard, canary tablet: \(harness.releases.map(\.step))")
+        #expect(harness.saved.status == .waitingApproval)
+        // `plan approve approve` writes the approval into the file; `--resume` reads it.
+        harness.crashAndResume { $0.approvals.append(Approval(gate: "approve", actor: "alice", at: harness.now)) }
+        #expect(try harness.run() == .done)
+        #expect(
+            harness.events.contains { $0.type == "done" && $0.step == "gate/approve" && $0.message.contains("alice") })
+        #expect(harness.deletions().values.allSatisfy { $0 == 1 })
+    }
+
+    @Test("With a prompt, the gate is asked and an answer continues the same run")
+    func approvalByPrompt() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: gate
+                      gate: {approval: {}}
+                    - name: commerce
+                      release: tablets
+                      select: {keyspace: commerce}
+                """
+        let harness = try ExecutorHarness(plan: plan, options: ExecutorOptions(approvalsByPrompt: true))
+        harness.autoApprove = true
+        #expect(try harness.run() == .done)
+        #expect(harness.askedGates == ["gate"])
+        #expect(harness.executor.state.approvals.map(\.actor) == ["tester"])
+    }
+
+    @Test("A crash at any release resumes without releasing a rolled tablet twice")
+    func crashAndResume() throws {
+        for crashPoint in [1, 3, 6, 10] {
+            let harness = try ExecutorHarness(plan: allTablets)
+            #expect(try harness.run(stopAfterReleases: crashPoint) == nil)
+            // Let the operator get ahead of the dead process for a while.
+            for _ in 0..<90 {
+                harness.clock.advance(by: 1)
+                harness.sandbox.operator.settle()
+            }
+            harness.crashAndResume()
+            #expect(try harness.run() == .done, "crash after \(crashPoint) releases")
+            let deletions = harness.deletions()
+            #expect(deletions.values.allSatisfy { $0 == 1 }, "crash after \(crashPoint): \(deletions)")
+            #expect(Set(deletions.keys) == harness.selectedPods())
+            #expect(harness.maxTabletsDownPerShard() == 1)
+            #expect(harness.primariesLast())
+        }
+    }
+
+    @Test("A crash between the intent and the patch re-checks the cluster and patches once")
+    func crashBetweenIntentAndPatch() throws {
+        let harness = try ExecutorHarness(plan: allTablets)
+        try harness.run(stopAfterReleases: 3)
+        let intents = harness.saved.steps.filter { $0.value.phase == .intent }
+        #expect(!intents.isEmpty, "the last save before a patch holds the intent")
+        harness.crashAndResume()
+        #expect(try harness.run() == .done)
+        #expect(harness.deletions().values.allSatisfy { $0 == 1 })
+    }
+
+    @Test("SIGINT stops new releases and ends the run interrupted; a resume finishes it")
+    func interrupt() throws {
+        let harness = try ExecutorHarness(plan: allTablets)
+        #expect(try harness.run(interruptAt: 5) == .interrupted)
+        #expect(harness.releases.count == harness.releasesAtInterrupt, "nothing released after the signal")
+        #expect(harness.releases.count >= 5)
+        #expect(harness.saved.status == .interrupted)
+        harness.crashAndResume()
+        #expect(try harness.run() == .done)
+        #expect(harness.deletions().values.allSatisfy { $0 == 1 })
+    }
+
+    @Test("A tablet that never becomes Ready times out the step and pauses the run with the reason")
+    func neverReadyPauses() throws {
+        let plan =
+            header + """
+                  defaults: {timeout: 5m}
+                  stages:
+                    - name: commerce
+                      release: tablets
+                      select: {keyspace: commerce}
+                """
+        let harness = try ExecutorHarness(plan: plan)
+        var faults = RolloutFaults()
+        faults.neverReadyImages = ["v18.0.0"]
+        harness.sandbox.operator.faults = faults
+        let outcome = try harness.run()
+        guard case .paused(let step, let reason) = outcome else {
+            Issue.record("expected a pause, got \(String(describing: outcome))")
+            return
+        }
+        #expect(step.hasPrefix("tablet/"))
+        #expect(reason.contains("timed out after 5m"))
+        #expect(reason.contains("Ready"))
+        #expect(harness.releases.filter { $0.step.hasPrefix("tablet/") }.count == 1, "nothing more after the failure")
+        #expect(harness.saved.status == .paused)
+        #expect(harness.saved.steps[step]?.phase == .failed)
+    }
+
+    @Test("onFailure: abort ends the run aborted")
+    func abortPolicy() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: commerce
+                      release: tablets
+                      select: {keyspace: commerce}
+                      onFailure: abort
+                      timeout: 2m
+                """
+        let harness = try ExecutorHarness(plan: plan)
+        var faults = RolloutFaults()
+        faults.neverReadyImages = ["v18.0.0"]
+        harness.sandbox.operator.faults = faults
+        guard case .aborted = try harness.run() else {
+            Issue.record("expected abort")
+            return
+        }
+        #expect(harness.saved.status == .aborted)
+    }
+
+    @Test("A failing http check is retried until the timeout, then pauses; passing later lets it through")
+    func failingCheck() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: commerce
+                      release: tablets
+                      select: {keyspace: commerce, pool: rdonly, cell: zone1}
+                      timeout: 3m
+                      healthChecks: [{http: {url: "http://dash/{{tablet.alias}}", expectStatus: 200}}]
+                """
+        let harness = try ExecutorHarness(plan: plan, options: ExecutorOptions(checkInterval: .seconds(10)))
+        var urls: [String] = []
+        harness.checkResult = { check, context in
+            if case .http(let http) = check { urls.append(context.fill(http.url)) }
+            return CheckResult(passed: false, detail: "HTTP 503")
+        }
+        guard case .paused(_, let reason) = try harness.run() else {
+            Issue.record("expected a pause")
+            return
+        }
+        #expect(reason.contains("http: HTTP 503"))
+        #expect(urls.count > 3, "retried every 10s")
+        #expect(urls.allSatisfy { $0.hasPrefix("http://dash/zone1-") })
+
+        let second = try ExecutorHarness(plan: plan, options: ExecutorOptions(checkInterval: .seconds(10)))
+        var calls = 0
+        second.checkResult = { _, _ in
+            calls += 1
+            return CheckResult(passed: calls > 2, detail: calls > 2 ? "HTTP 200" : "HTTP 503")
+        }
+        #expect(try second.run() == .done)
+        #expect(calls == 3)
+    }
+
+    @Test("A soak keeps running checks for its duration and fails on the first failure")
+    func soak() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: canary
+                      release: tablets
+                      select: {keyspace: commerce, pool: rdonly, cell: zone1}
+                      soak: 2m
+                      healthChecks: [{replicationLag: {max: 10s}}]
+                """
+        let passing = try ExecutorHarness(plan: plan, options: ExecutorOptions(checkInterval: .seconds(10)))
+        #expect(try passing.run() == .done)
+        #expect(passing.runChecks >= 12, "checked every 10s over the 2m soak: \(passing.runChecks)")
+        let soakDone = try #require(passing.events.first { $0.step == "soak/canary" && $0.type == "done" })
+        let soakStart = try #require(passing.events.first { $0.step == "soak/canary" && $0.type == "started" })
+        #expect(soakDone.at.timeIntervalSince(soakStart.at) >= 120)
+
+        let failing = try ExecutorHarness(plan: plan, options: ExecutorOptions(checkInterval: .seconds(10)))
+        var calls = 0
+        failing.checkResult = { _, _ in
+            calls += 1
+            return CheckResult(passed: calls < 5, detail: calls < 5 ? "lag 0s" : "lag 42s")
+        }
+        guard case .paused(let step, let reason) = try failing.run() else {
+            Issue.record("expected a pause")
+            return
+        }
+        #expect(step == "soak/canary")
+        #expect(reason.contains("lag 42s"))
+    }
+
+    @Test("A wait gate counts down in plan time; the time scale shortens it")
+    func waitGate() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: pause
+                      gate: {wait: {duration: 10m}}
+                    - name: commerce
+                      release: tablets
+                      select: {keyspace: commerce}
+                """
+        let harness = try ExecutorHarness(plan: plan, options: ExecutorOptions(timeScale: 10))
+        #expect(try harness.run() == .done)
+        let first = try #require(harness.releases.first)
+        #expect(first.at >= 60 && first.at <= 62, "10m at a time scale of 10 is 60s: \(first.at)")
+    }
+
+    @Test("A primary is re-checked right before its release: a shard that degraded since planning stops it")
+    func primaryRecheckedBeforeRelease() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: commerce
+                      release: tablets
+                      select: {keyspace: commerce}
+                      timeout: 10m
+                """
+        let harness = try ExecutorHarness(plan: plan)
+        let shard = try #require(harness.initial.shards.first { $0.keyspace == "commerce" })
+        let primary = try #require(shard.tablets.first { $0.isPrimary })
+        let primaryStep = "tablet/\(primary.alias)"
+        // Run until one replica is left in flight, then take the rolled ones down: when the last
+        // replica finishes, the primary's turn comes in a shard that is no longer healthy.
+        let others = shard.tablets.filter { $0.alias != primary.alias }
+        try harness.run { harness in
+            harness.executor.state.steps.filter { $0.key.hasPrefix("tablet/") && $0.key != primaryStep }
+                .filter { $0.value.phase == .done }.count == others.count - 1
+        }
+        let inFlight = harness.executor.state.steps.first { $0.key.hasPrefix("tablet/") && $0.value.phase == .released }
+        for tablet in others where "tablet/\(tablet.alias)" != inFlight?.key {
+            _ = try harness.sandbox.store.mutate(.pod, namespace: "example", name: try #require(tablet.podName)) {
+                $0[path: ["status", "conditions"]] = [["type": "Ready", "status": "False"]]
+            }
+        }
+        guard case .paused(let step, let reason) = try harness.run() else {
+            Issue.record("expected a pause")
+            return
+        }
+        #expect(step == primaryStep || step == inFlight?.key)
+        #expect(reason.contains("timed out"))
+        #expect(harness.deletions()[try #require(primary.podName)] == nil, "the primary was never released")
+        #expect(!harness.releases.contains { $0.step == primaryStep })
+    }
+}
+
+@Suite("Checkpoint document")
+struct RunStateTests {
+    @Test("Round trip keeps every field and the graph hash")
+    func roundTrip() throws {
+        let harness = try ExecutorHarness(plan: allTablets)
+        try harness.run(stopAfterReleases: 4)
+        let state = harness.saved
+        let data = try RunStateCoding.encode(state)
+        let decoded = try RunStateCoding.decode(data)
+        #expect(decoded.graph.hash == state.graphHash)
+        #expect(decoded.steps == state.steps)
+        #expect(decoded.events.count == state.events.count)
+        #expect(try RunStateCoding.encode(decoded) == data, "the same state is the same bytes")
+    }
+
+    @Test(
+        "Unusable documents are refused with a reason",
+        arguments: [
+            ("not json", "not a JSON object"),
+            (#"{"apiVersion": "vtop-rollout/state-v9"}"#, "apiVersion is 'vtop-rollout/state-v9'"),
+            (#"{"kind": "x"}"#, "apiVersion is missing"),
+            (#"{"apiVersion": "vtop-rollout/state-v1"}"#, "is missing"),
+        ])
+    func refused(text: String, message: String) {
+        #expect {
+            try RunStateCoding.decode(Data(text.utf8))
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test("An edited graph no longer matches its hash")
+    func tamperedGraph() throws {
+        let harness = try ExecutorHarness(plan: allTablets)
+        var state = harness.saved
+        state.graph.steps.removeLast()
+        let data = try RunStateCoding.encode(state)
+        #expect(throws: StateError.self) { try RunStateCoding.decode(data) }
+    }
+}
+
+@Suite("Time windows")
+struct TimeWindowTests {
+    // 2026-11-23 is a Monday.
+    let monday0930 = Date(timeIntervalSince1970: 1_795_426_200)
+
+    @Test func insideAndOutside() {
+        let weekdays = TimeWindow(days: [.mon, .tue], fromMinute: 9 * 60, toMinute: 16 * 60)
+        #expect(weekdays.contains(monday0930))
+        #expect(!weekdays.contains(monday0930.addingTimeInterval(7 * 3600)))
+        #expect(!weekdays.contains(monday0930.addingTimeInterval(-86_400)), "Sunday")
+        #expect(weekdays.nextOpening(after: monday0930) == monday0930.addingTimeInterval(86_400 - 1800))
+    }
+
+    @Test func spanningMidnight() {
+        let night = TimeWindow(days: [.sun], fromMinute: 22 * 60, toMinute: 4 * 60)
+        let sunday2300 = monday0930.addingTimeInterval(-(10 * 3600 + 30 * 60))
+        #expect(night.contains(sunday2300))
+        #expect(night.contains(monday0930.addingTimeInterval(-6 * 3600)), "Monday 03:30 is Sunday night's window")
+        #expect(!night.contains(monday0930))
+        #expect(night.nextOpening(after: monday0930) == sunday2300.addingTimeInterval(7 * 86_400 - 3600))
+    }
+}
