@@ -1,3 +1,5 @@
+import Foundation
+
 /// The cluster operations the rollout runtime needs. `KubeClient` implements it over HTTP; tests and
 /// the engine substitute an in-memory implementation.
 public protocol ClusterAPI: Sendable {
@@ -18,9 +20,17 @@ public protocol ClusterAPI: Sendable {
     func update(_ kind: ResourceKind, namespace: String?, object: KubeObject) async throws -> KubeObject
     /// Deletes an object.
     func delete(_ kind: ResourceKind, namespace: String?, name: String) async throws
+    /// GETs `path` from a Pod's `port` through the API server's Pod proxy
+    /// (`/api/v1/namespaces/NS/pods/NAME:PORT/proxy/PATH`) and returns the body.
+    func proxyGet(namespace: String?, pod: String, port: Int, path: String) async throws -> Data
 }
 
 extension ClusterAPI {
+    /// Implementations without a Pod proxy say so.
+    public func proxyGet(namespace: String?, pod: String, port: Int, path: String) async throws -> Data {
+        throw KubeError.malformedResponse("this cluster connection has no Pod proxy")
+    }
+
     /// Reads every page of a list, following `continue` tokens.
     public func listAll(_ kind: ResourceKind, namespace: String?, options: ListOptions = ListOptions())
         async throws -> KubeList

@@ -106,6 +106,16 @@ public final class KubeClient: ClusterAPI {
         return KubeObject(try decode(body))
     }
 
+    /// GETs a path from a Pod through the API server's Pod proxy (the `proxy` subresource of Pods).
+    public func proxyGet(namespace: String?, pod: String, port: Int, path: String) async throws -> Data {
+        let namespace = scope(.pod, namespace)
+        let context = context("get", .pod, namespace, "\(pod)/proxy")
+        let trimmed = path.hasPrefix("/") ? String(path.dropFirst()) : path
+        return try await call(
+            context, method: "GET",
+            path: ResourceKind.pod.objectPath(namespace: namespace, name: "\(pod):\(port)") + "/proxy/\(trimmed)")
+    }
+
     /// Deletes an object.
     public func delete(_ kind: ResourceKind, namespace: String?, name: String) async throws {
         let namespace = scope(kind, namespace)

@@ -15,12 +15,18 @@ public struct ExecutorOptions: Sendable, Hashable {
     public var approvalsByPrompt: Bool
     /// How many times a failing release patch is retried before the step fails.
     public var patchAttempts: Int
+    /// How long an object must keep showing nothing pending before the executor believes it (skips a
+    /// tablet, or adopts a keyspace as already applied). Watches of different kinds arrive in any
+    /// order: right after a shard's release, its Pods may not show their `scheduled` yet. Real time,
+    /// not scaled.
+    public var settleDelay: TimeInterval
 
     /// Creates options.
     public init(
         allowDowntime: Bool = false, checkInterval: PlanDuration = .seconds(5), timeScale: Double = 1,
-        approvalsByPrompt: Bool = false, patchAttempts: Int = 5
+        approvalsByPrompt: Bool = false, patchAttempts: Int = 5, settleDelay: TimeInterval = 5
     ) {
+        self.settleDelay = settleDelay
         self.allowDowntime = allowDowntime
         self.checkInterval = checkInterval
         self.timeScale = timeScale
@@ -139,6 +145,7 @@ public struct Executor: Sendable {
     private var lastWaiting: [String: String] = [:]
     private var asked: Set<String> = []
     private var checksSince: [String: Date] = [:]
+    private var quietSince: [String: Date] = [:]
     private var promptAvailable: Bool
     private var stop: Stop?
     private var finished = false
@@ -332,7 +339,12 @@ public struct Executor: Sendable {
         }
         if state.steps[step.id]?.startedAt == nil { update(step.id) { $0.startedAt = now } }
         guard let request = Self.request(for: step) else { return }
-        switch ReleaseRules.check(request, in: inventory, allowDowntime: options.allowDowntime) {
+        let verdict = ReleaseRules.check(request, in: inventory, allowDowntime: options.allowDowntime)
+        if case .failure(let refusal) = verdict, refusal.reason == "nothing-pending" {
+        } else {
+            quietSince[step.id] = nil
+        }
+        switch verdict {
         case .success(let target):
             update(step.id) {
                 $0.releasedUID = target.podUID
@@ -360,7 +372,15 @@ public struct Executor: Sendable {
                 actions.append(.release(step: step.id, target: target))
             }
         case .failure(let refusal) where refusal.reason == "nothing-pending":
-            nothingPending(step, inventory, now)
+            let since = quietSince[step.id] ?? now
+            quietSince[step.id] = since
+            let sure = since.addingTimeInterval(options.settleDelay)
+            if now >= sure {
+                nothingPending(step, inventory, now)
+            } else {
+                waiting(step.id, now, "the cluster to show its pending change")
+                wake(sure)
+            }
         case .failure(let refusal):
             waiting(step.id, now, refusal.message)
             checkTimeout(step, now)

@@ -63,7 +63,8 @@ extension Inventory {
         // Pods grouped once by keyspace and shard label, so each shard sees only its own.
         var podsByShard: [String: [PodObject]] = [:]
         for pod in tabletPods {
-            let key = "\(pod.metadata.label(OperatorLabel.keyspace) ?? "")/\(pod.metadata.label(OperatorLabel.shard) ?? "")"
+            let key =
+                "\(pod.metadata.label(OperatorLabel.keyspace) ?? "")/\(pod.metadata.label(OperatorLabel.shard) ?? "")"
             podsByShard[key, default: []].append(pod)
         }
         for vts in objects.shards where ours(vts.metadata) {

@@ -31,7 +31,9 @@ public struct MD5: Sendable {
         let bitLength = length &* 8
         var tail: [UInt8] = [0x80]
         while (copy.buffer.count + tail.count) % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 0, to: 64, by: 8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         for byte in tail {
             copy.buffer.append(byte)
             if copy.buffer.count == 64 {
@@ -79,7 +81,8 @@ public struct MD5: Sendable {
         var words = [UInt32](repeating: 0, count: 16)
         for index in 0..<16 {
             let base = index * 4
-            words[index] = UInt32(block[base]) | UInt32(block[base + 1]) << 8 | UInt32(block[base + 2]) << 16
+            words[index] =
+                UInt32(block[base]) | UInt32(block[base + 1]) << 8 | UInt32(block[base + 2]) << 16
                 | UInt32(block[base + 3]) << 24
         }
         var (a, b, c, d) = state

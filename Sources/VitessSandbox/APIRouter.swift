@@ -33,7 +33,8 @@ public struct APIRouter: Sendable {
                 if segments.count == 2 { return .json(200, groupEntry(segments[1], types[0].version)) }
                 guard segments[2] == types[0].version else { throw APIError.notFound404(request.path) }
                 if segments.count == 3 { return .json(200, resourceList(group: segments[1], version: segments[2])) }
-                return try resource(request, group: segments[1], version: segments[2], rest: Array(segments.dropFirst(3)))
+                return try resource(
+                    request, group: segments[1], version: segments[2], rest: Array(segments.dropFirst(3)))
             default:
                 throw APIError.notFound404(request.path)
             }
@@ -103,7 +104,8 @@ public struct APIRouter: Sendable {
             ])
         }
         return [
-            "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
+            "kind": "APIResourceList", "apiVersion": "v1",
+            "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
             "resources": .array(resources),
         ]
     }
@@ -133,16 +135,20 @@ public struct APIRouter: Sendable {
             switch request.method {
             case "GET": return try collection(request, type, namespace: namespace)
             case "POST":
-                guard let namespace else { throw APIError(code: 405, reason: "MethodNotAllowed", message: "create needs a namespace") }
+                guard let namespace else {
+                    throw APIError(code: 405, reason: "MethodNotAllowed", message: "create needs a namespace")
+                }
                 var object = try body(request)
                 if let bodyNamespace = object[path: ["metadata", "namespace"]].string, bodyNamespace != namespace {
-                    throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+                    throw APIError.badRequest(
+                        "the namespace of the provided object does not match the namespace sent on the request")
                 }
                 object[path: ["metadata", "namespace"]] = .string(namespace)
                 if request.query["dryRun"] != nil { return .json(201, object) }
                 return .json(201, try store.create(type, namespace: namespace, object: object))
             default:
-                throw APIError(code: 405, reason: "MethodNotAllowed", message: "\(request.method) is not supported here")
+                throw APIError(
+                    code: 405, reason: "MethodNotAllowed", message: "\(request.method) is not supported here")
             }
         }
         let ns = namespace ?? ""
@@ -233,7 +239,8 @@ public struct APIRouter: Sendable {
             }
         }
         return [
-            "kind": "NamespaceList", "apiVersion": "v1", "metadata": ["resourceVersion": .string(String(store.revision))],
+            "kind": "NamespaceList", "apiVersion": "v1",
+            "metadata": ["resourceVersion": .string(String(store.revision))],
             "items": .array(names.sorted().map(namespaceObject)),
         ]
     }

@@ -123,7 +123,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             var headers = HTTPHeaders(extra)
             headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
             headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-            let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: headers)
+            let head = HTTPResponseHead(
+                version: version, status: HTTPResponseStatus(statusCode: status), headers: headers)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             var buffer = context.channel.allocator.buffer(capacity: body.count)
             buffer.writeBytes(body)

@@ -7,21 +7,31 @@ public enum BuiltinFixture {
     public static var cluster: JSON {
         let image = "vitess/lite:v21.0.0-mysql80"
         func pools(replicas: Int) -> JSON {
-            .array(["zone1", "zone2"].flatMap { cell -> [JSON] in
-                [
-                    ["cell": .string(cell), "type": "replica", "replicas": .int(replicas),
-                     "dataVolumeClaimTemplate": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "10Gi"]]]],
-                    ["cell": .string(cell), "type": "rdonly", "replicas": 1,
-                     "dataVolumeClaimTemplate": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "10Gi"]]]],
-                ]
-            })
+            .array(
+                ["zone1", "zone2"].flatMap { cell -> [JSON] in
+                    [
+                        [
+                            "cell": .string(cell), "type": "replica", "replicas": .int(replicas),
+                            "dataVolumeClaimTemplate": [
+                                "accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "10Gi"]],
+                            ],
+                        ],
+                        [
+                            "cell": .string(cell), "type": "rdonly", "replicas": 1,
+                            "dataVolumeClaimTemplate": [
+                                "accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "10Gi"]],
+                            ],
+                        ],
+                    ]
+                })
         }
         return [
             "apiVersion": "planetscale.com/v2", "kind": "VitessCluster",
             "metadata": ["name": "example", "namespace": "example"],
             "spec": [
                 "images": [
-                    "vtctld": .string(image), "vtgate": .string(image), "vttablet": .string(image), "vtorc": .string(image),
+                    "vtctld": .string(image), "vtgate": .string(image), "vttablet": .string(image),
+                    "vtorc": .string(image),
                     "vtbackup": .string(image), "mysqld": ["mysql80Compatible": .string(image)],
                     "mysqldExporter": "prom/mysqld-exporter:v0.18.0",
                 ],
@@ -31,10 +41,18 @@ public enum BuiltinFixture {
                 ],
                 "vitessDashboard": ["cells": ["zone1", "zone2"], "replicas": 1],
                 "keyspaces": [
-                    ["name": "commerce", "durabilityPolicy": "semi_sync", "turndownPolicy": "Immediate",
-                     "partitionings": [["equal": ["parts": 1, "shardTemplate": ["tabletPools": pools(replicas: 2)]]]]],
-                    ["name": "customer", "durabilityPolicy": "semi_sync", "turndownPolicy": "Immediate",
-                     "partitionings": [["equal": ["parts": 4, "shardTemplate": ["tabletPools": pools(replicas: 2)]]]]],
+                    [
+                        "name": "commerce", "durabilityPolicy": "semi_sync", "turndownPolicy": "Immediate",
+                        "partitionings": [
+                            ["equal": ["parts": 1, "shardTemplate": ["tabletPools": pools(replicas: 2)]]]
+                        ],
+                    ],
+                    [
+                        "name": "customer", "durabilityPolicy": "semi_sync", "turndownPolicy": "Immediate",
+                        "partitionings": [
+                            ["equal": ["parts": 4, "shardTemplate": ["tabletPools": pools(replicas: 2)]]]
+                        ],
+                    ],
                 ],
                 "updateStrategy": ["type": "External"],
             ],

@@ -40,7 +40,8 @@ enum Desired {
     static func shardSpec(vtk: JSON, shard: KeyRange, template: JSON) -> JSON {
         var spec: JSON = [
             "name": .string(shard.description), "keyRange": ["start": .string(shard.start), "end": .string(shard.end)],
-            "images": vtk[path: ["spec", "images"]], "tabletPools": template["tabletPools"].isNull ? [] : template["tabletPools"],
+            "images": vtk[path: ["spec", "images"]],
+            "tabletPools": template["tabletPools"].isNull ? [] : template["tabletPools"],
             "updateStrategy": vtk[path: ["spec", "updateStrategy"]],
         ]
         // Assigning through the subscript drops a null, so an absent field stays absent in the stored spec.
@@ -80,17 +81,21 @@ enum Desired {
             guard count > 0 else { continue }
             for index in 1...count {
                 let alias = TabletAlias(
-                    cell: cell, uid: TabletUID.uid(cell: cell, keyspace: keyspace, shard: range, pool: type, index: index))
+                    cell: cell,
+                    uid: TabletUID.uid(cell: cell, keyspace: keyspace, shard: range, pool: type, index: index))
                 var labels: [String: String] = [
-                    OperatorLabel.component: "vttablet", OperatorLabel.cluster: cluster, OperatorLabel.keyspace: keyspace,
+                    OperatorLabel.component: "vttablet", OperatorLabel.cluster: cluster,
+                    OperatorLabel.keyspace: keyspace,
                     OperatorLabel.shard: range.safeName, OperatorLabel.cell: cell,
                     OperatorLabel.tabletUID: TabletUID.string(alias.uid), OperatorLabel.tabletType: type.rawValue,
                     OperatorLabel.tabletIndex: String(index),
                 ]
                 labels.merge(pool["extraLabels"].stringMap) { current, _ in current }
                 result.append(
-                    Tablet(alias: alias, pool: type, index: index, podName: OperatorNames.tabletPod(cluster: cluster, alias: alias),
-                           labels: labels))
+                    Tablet(
+                        alias: alias, pool: type, index: index,
+                        podName: OperatorNames.tabletPod(cluster: cluster, alias: alias),
+                        labels: labels))
             }
         }
         return result

@@ -84,7 +84,9 @@ public final class EmulatedOperator: Sendable {
     private let reconcileLock = NIOLock()
 
     /// Creates an operator over a store.
-    public init(store: ObjectStore, namespace: String, clock: any EmulationClock, timings: OperatorTimings = OperatorTimings()) {
+    public init(
+        store: ObjectStore, namespace: String, clock: any EmulationClock, timings: OperatorTimings = OperatorTimings()
+    ) {
         self.store = store
         self.namespace = namespace
         self.clock = clock
@@ -160,16 +162,18 @@ public final class EmulatedOperator: Sendable {
             return state.eventCounter
         }
         let stamp = timestamp()
-        _ = try? store.create(.event, namespace: namespace, object: [
-            "metadata": ["name": .string("\(name(object)).\(String(counter, radix: 16))")],
-            "involvedObject": [
-                "kind": object["kind"], "name": object[path: ["metadata", "name"]], "namespace": .string(namespace),
-                "uid": object[path: ["metadata", "uid"]], "apiVersion": object["apiVersion"],
-            ],
-            "reason": .string(reason), "message": .string(message), "type": .string(type), "count": 1,
-            "firstTimestamp": .string(stamp), "lastTimestamp": .string(stamp),
-            "source": ["component": "vitess-operator"], "reportingComponent": "vitess-operator",
-        ])
+        _ = try? store.create(
+            .event, namespace: namespace,
+            object: [
+                "metadata": ["name": .string("\(name(object)).\(String(counter, radix: 16))")],
+                "involvedObject": [
+                    "kind": object["kind"], "name": object[path: ["metadata", "name"]], "namespace": .string(namespace),
+                    "uid": object[path: ["metadata", "uid"]], "apiVersion": object["apiVersion"],
+                ],
+                "reason": .string(reason), "message": .string(message), "type": .string(type), "count": 1,
+                "firstTimestamp": .string(stamp), "lastTimestamp": .string(stamp),
+                "source": ["component": "vitess-operator"], "reportingComponent": "vitess-operator",
+            ])
     }
 
     /// The generic `ReconcileObject` for a held object (reference §3.2): immediate fields always, the rest
@@ -210,8 +214,9 @@ public final class EmulatedOperator: Sendable {
             let objectName = OperatorNames.cell(cluster: name(vt), cell: cellName)
             let desired = Desired.cellSpec(vt: vt, cell: cell)
             let autoscaled = !cell[path: ["gateway", "autoscaler"]].isNull
-            reconcileHeld(.vitessCell, objectName, desired: desired,
-                          immediate: autoscaled ? [] : [["gateway", "replicas"]], releaseAll: immediate)
+            reconcileHeld(
+                .vitessCell, objectName, desired: desired,
+                immediate: autoscaled ? [] : [["gateway", "replicas"]], releaseAll: immediate)
             // The VitessCell controller mirrors its spec into the vtgate Deployment at once (§4a).
             guard let vtc = store.get(.vitessCell, namespace: namespace, name: objectName) else { continue }
             let deployment = OperatorNames.vtgate(cluster: name(vt), cell: cellName)
@@ -233,8 +238,9 @@ public final class EmulatedOperator: Sendable {
             guard let keyspaceName = keyspace["name"].string else { continue }
             let objectName = OperatorNames.keyspace(cluster: name(vt), keyspace: keyspaceName)
             let desired = Desired.keyspaceSpec(vt: vt, keyspace: keyspace)
-            reconcileHeld(.vitessKeyspace, objectName, desired: desired,
-                          immediate: [["updateStrategy"], ["turndownPolicy"], ["annotations"]], releaseAll: immediate)
+            reconcileHeld(
+                .vitessKeyspace, objectName, desired: desired,
+                immediate: [["updateStrategy"], ["turndownPolicy"], ["annotations"]], releaseAll: immediate)
         }
     }
 
@@ -243,8 +249,9 @@ public final class EmulatedOperator: Sendable {
         for cell in vt[path: ["spec", "cells"]].array ?? [] {
             guard let cellName = cell["name"].string else { continue }
             let deployment = OperatorNames.vtctld(cluster: name(vt), cell: cellName)
-            reconcileDeploymentImage(deployment, image: vt[path: ["spec", "images", "vtctld"]],
-                                     replicas: vt[path: ["spec", "vitessDashboard", "replicas"]].int ?? 1, releaseAll: immediate)
+            reconcileDeploymentImage(
+                deployment, image: vt[path: ["spec", "images", "vtctld"]],
+                replicas: vt[path: ["spec", "vitessDashboard", "replicas"]].int ?? 1, releaseAll: immediate)
         }
     }
 
@@ -267,12 +274,15 @@ public final class EmulatedOperator: Sendable {
         for (range, template) in Desired.shards(keyspace: vtk["spec"]) {
             let objectName = OperatorNames.shard(cluster: name(vt), keyspace: keyspace, shard: range)
             let desired = Desired.shardSpec(vtk: vtk, shard: range, template: template)
-            reconcileHeld(.vitessShard, objectName, desired: desired,
-                          immediate: [["updateStrategy"], ["annotations"]], releaseAll: releaseAll)
+            reconcileHeld(
+                .vitessShard, objectName, desired: desired,
+                immediate: [["updateStrategy"], ["annotations"]], releaseAll: releaseAll)
             // Immediate: cascade once every Pod has seen the shard generation and something is pending (§4d.2).
             if releaseAll, let vts = store.get(.vitessShard, namespace: namespace, name: objectName),
                 vts[path: ["status", "lowestPodGeneration"]] == vts[path: ["metadata", "generation"]],
-                (vts[path: ["status", "tablets"]].object ?? [:]).values.contains(where: { !($0["pendingChanges"].string ?? "").isEmpty }),
+                (vts[path: ["status", "tablets"]].object ?? [:]).values.contains(where: {
+                    !($0["pendingChanges"].string ?? "").isEmpty
+                }),
                 annotations(vts)[RolloutAnnotation.cascade] == nil
             {
                 _ = try? store.mutate(.vitessShard, namespace: namespace, name: objectName) {
@@ -304,7 +314,8 @@ public final class EmulatedOperator: Sendable {
 
     private func alias(of pod: JSON) -> TabletAlias? {
         let labels = pod[path: ["metadata", "labels"]].stringMap
-        guard let cell = labels[OperatorLabel.cell], let uid = labels[OperatorLabel.tabletUID].flatMap({ UInt32($0) }) else {
+        guard let cell = labels[OperatorLabel.cell], let uid = labels[OperatorLabel.tabletUID].flatMap({ UInt32($0) })
+        else {
             return nil
         }
         return TabletAlias(cell: cell, uid: uid)
@@ -314,18 +325,23 @@ public final class EmulatedOperator: Sendable {
         guard let keyspace = vts[path: ["metadata", "labels", OperatorLabel.keyspace]].string else { return }
         let generation = vts[path: ["metadata", "generation"]].int ?? 1
         let image = vts[path: ["spec", "images", "vttablet"]].string ?? ""
-        let owner: JSON = [[
-            "apiVersion": "planetscale.com/v2", "kind": "VitessShard", "name": vts[path: ["metadata", "name"]],
-            "uid": vts[path: ["metadata", "uid"]], "controller": true, "blockOwnerDeletion": true,
-        ]]
+        let owner: JSON = [
+            [
+                "apiVersion": "planetscale.com/v2", "kind": "VitessShard", "name": vts[path: ["metadata", "name"]],
+                "uid": vts[path: ["metadata", "uid"]], "controller": true, "blockOwnerDeletion": true,
+            ]
+        ]
         let existing = Dictionary(tabletPods(vts).map { (name($0), $0) }, uniquingKeysWith: { first, _ in first })
         for tablet in Desired.tablets(cluster: name(vt), keyspace: keyspace, vts: vts) {
             guard let pod = existing[tablet.podName] else {
                 // Creation is never gated: a missing tablet Pod is created from the desired spec at once.
-                var created = Desired.tabletPod(tablet, image: image, shardGeneration: generation, owner: owner, ready: false)
+                var created = Desired.tabletPod(
+                    tablet, image: image, shardGeneration: generation, owner: owner, ready: false)
                 created[path: ["metadata", "namespace"]] = .string(namespace)
                 if let stored = try? store.create(.pod, namespace: namespace, object: created, scope: .everything) {
-                    record("created", "Pod", tablet.podName, shard: shardLabel(vts), stored[path: ["metadata", "uid"]].string ?? "")
+                    record(
+                        "created", "Pod", tablet.podName, shard: shardLabel(vts),
+                        stored[path: ["metadata", "uid"]].string ?? "")
                     event(vts, "Normal", "Created", "created Pod \(tablet.podName)")
                     scheduleReady(tablet.podName, image: image, base: timings.tabletRestart)
                 }
@@ -348,7 +364,8 @@ public final class EmulatedOperator: Sendable {
                 continue
             }
             _ = try? store.mutate(.pod, namespace: namespace, name: tablet.podName) { object in
-                object[path: ["metadata", "annotations", "planetscale.com/observed-shard-generation"]] = .string(String(generation))
+                object[path: ["metadata", "annotations", "planetscale.com/observed-shard-generation"]] = .string(
+                    String(generation))
                 if current == image {
                     object[path: ["metadata", "annotations", RolloutAnnotation.scheduled]] = .null
                     object[path: ["metadata", "annotations", RolloutAnnotation.released]] = .null
@@ -362,14 +379,17 @@ public final class EmulatedOperator: Sendable {
         for cell in vts[path: ["status", "cells"]].array?.compactMap(\.string) ?? [] {
             guard let range = KeyRange(vts[path: ["spec", "name"]].string ?? "-") else { continue }
             let deployment = OperatorNames.vtorc(cluster: name(vt), keyspace: keyspace, shard: range, cell: cell)
-            reconcileDeploymentImage(deployment, image: vts[path: ["spec", "images", "vtorc"]], replicas: nil,
-                                     releaseAll: vts[path: ["spec", "updateStrategy", "type"]].string == "Immediate")
+            reconcileDeploymentImage(
+                deployment, image: vts[path: ["spec", "images", "vtorc"]], replicas: nil,
+                releaseAll: vts[path: ["spec", "updateStrategy", "type"]].string == "Immediate")
         }
     }
 
     private func deleteTablet(_ pod: JSON, vts: JSON, reason: String) {
         let podName = name(pod)
-        guard (try? store.delete(.pod, namespace: namespace, name: podName, uid: pod[path: ["metadata", "uid"]].string)) != nil
+        guard
+            (try? store.delete(.pod, namespace: namespace, name: podName, uid: pod[path: ["metadata", "uid"]].string))
+                != nil
         else { return }
         state.withLockedValue { state in
             state.readyAt[podName] = nil
@@ -389,7 +409,9 @@ public final class EmulatedOperator: Sendable {
 
     /// Readiness (kubelet) and the drain controller (`reconcileDrain`, reference §5.1.2).
     private func reconcileDrain(_ vts: JSON) {
-        let pods = tabletPods(vts).sorted { (alias(of: $0) ?? TabletAlias(cell: "", uid: 0)) < (alias(of: $1) ?? TabletAlias(cell: "", uid: 0)) }
+        let pods = tabletPods(vts).sorted {
+            (alias(of: $0) ?? TabletAlias(cell: "", uid: 0)) < (alias(of: $1) ?? TabletAlias(cell: "", uid: 0))
+        }
         let time = now()
         // Readiness transitions first, so status below sees them.
         for pod in pods {
@@ -411,7 +433,9 @@ public final class EmulatedOperator: Sendable {
         let draining = pods.filter { annotations($0)[DrainAnnotation.started] != nil }
         guard !draining.isEmpty else { return }
         let tablets = vts[path: ["status", "tablets"]].object ?? [:]
-        guard tablets.values.allSatisfy({ $0["available"].string == "True" }), tablets.count == pods.count else { return }
+        guard tablets.values.allSatisfy({ $0["available"].string == "True" }), tablets.count == pods.count else {
+            return
+        }
         let stamp = timestamp()
         for pod in draining where annotations(pod)[DrainAnnotation.acknowledged] == nil {
             _ = try? store.mutate(.pod, namespace: namespace, name: name(pod)) {
@@ -447,7 +471,8 @@ public final class EmulatedOperator: Sendable {
                 return true
             }
             if due {
-                event(vts, "Warning", "DrainBlocked", "no other tablet is a suitable primary candidate for \(nextAlias)")
+                event(
+                    vts, "Warning", "DrainBlocked", "no other tablet is a suitable primary candidate for \(nextAlias)")
                 record("drainBlocked", "Pod", name(next), shard: shardLabel(vts))
             }
             return
@@ -460,7 +485,9 @@ public final class EmulatedOperator: Sendable {
                 return true
             }
             if due {
-                event(vts, "Warning", "PlannedReparentFailed", "PlannedReparentShard from \(nextAlias) failed: injected fault")
+                event(
+                    vts, "Warning", "PlannedReparentFailed",
+                    "PlannedReparentShard from \(nextAlias) failed: injected fault")
                 record("reparentFailed", "Pod", name(next), shard: shardLabel(vts))
             }
             return
@@ -487,7 +514,9 @@ public final class EmulatedOperator: Sendable {
         guard tablets.count == pods.count else { return }
         guard !pods.contains(where: { annotations($0)[RolloutAnnotation.released] != nil }) else { return }
         let scheduled = pods.filter { annotations($0)[RolloutAnnotation.scheduled] != nil }
-            .sorted { (alias(of: $0) ?? TabletAlias(cell: "", uid: 0)) < (alias(of: $1) ?? TabletAlias(cell: "", uid: 0)) }
+            .sorted {
+                (alias(of: $0) ?? TabletAlias(cell: "", uid: 0)) < (alias(of: $1) ?? TabletAlias(cell: "", uid: 0))
+            }
         if scheduled.isEmpty {
             _ = try? store.mutate(.vitessShard, namespace: namespace, name: name(vts)) {
                 $0[path: ["metadata", "annotations", RolloutAnnotation.cascade]] = .null
@@ -499,13 +528,15 @@ public final class EmulatedOperator: Sendable {
         let primary = vts[path: ["status", "masterAlias"]].string
         // Already drained first, then any replica (the operator's map order is random; sorted here so runs
         // repeat), the primary last.
-        let pick = scheduled.first { annotations($0)[DrainAnnotation.finished] != nil }
+        let pick =
+            scheduled.first { annotations($0)[DrainAnnotation.finished] != nil }
             ?? scheduled.first { alias(of: $0)?.description != primary } ?? scheduled[0]
         let eligible = (vts[path: ["spec", "tabletPools"]].array ?? []).reduce(0) { sum, pool in
             let type = TabletPoolType(rawValue: pool["type"].string ?? "") ?? .rdonly
             return sum + (type.isMasterEligible ? (pool["replicas"].int ?? 0) : 0)
         }
-        let poolType = TabletPoolType(rawValue: pick[path: ["metadata", "labels", OperatorLabel.tabletType]].string ?? "")
+        let poolType = TabletPoolType(
+            rawValue: pick[path: ["metadata", "labels", OperatorLabel.tabletType]].string ?? "")
         if eligible < 2, let poolType, poolType.isMasterEligible {
             // Lone master: deleted directly, no drain, no reparent; the shard is down meanwhile.
             record("released", "Pod", name(pick), shard: shardLabel(vts), "cascade (lone primary)")
@@ -542,15 +573,20 @@ public final class EmulatedOperator: Sendable {
                 "poolType": .string(poolType), "index": .int(Int(labels[OperatorLabel.tabletIndex] ?? "1") ?? 1),
                 "running": "True", "ready": ready ? "True" : "False", "available": available ? "True" : "False",
                 "dataVolumeBound": "True",
-                "type": .string(podAlias.description == primary ? "primary" : previousType == "primary" ? "replica"
-                    : (previousType ?? (poolType == "rdonly" ? "rdonly" : "replica"))),
+                "type": .string(
+                    podAlias.description == primary
+                        ? "primary"
+                        : previousType == "primary"
+                            ? "replica"
+                            : (previousType ?? (poolType == "rdonly" ? "rdonly" : "replica"))),
                 "pendingChanges": .string(annotations(pod)[RolloutAnnotation.scheduled] ?? ""),
             ]
             lowest = min(lowest, Int(annotations(pod)["planetscale.com/observed-shard-generation"] ?? "0") ?? 0)
         }
         _ = try? store.mutate(.vitessShard, namespace: namespace, name: name(current)) { object in
             object[path: ["status", "observedGeneration"]] = object[path: ["metadata", "generation"]]
-            object[path: ["status", "lowestPodGeneration"]] = lowest == Int.max ? object[path: ["metadata", "generation"]] : .int(lowest)
+            object[path: ["status", "lowestPodGeneration"]] =
+                lowest == Int.max ? object[path: ["metadata", "generation"]] : .int(lowest)
             object[path: ["status", "tablets"]] = .object(tablets)
             object[path: ["status", "hasMaster"]] = primary == nil ? "False" : "True"
         }
@@ -570,8 +606,9 @@ public final class EmulatedOperator: Sendable {
                     OperatorLabel.component: "etcd", OperatorLabel.cluster: name(vt),
                     OperatorLabel.etcdLockserver: lockserver, OperatorLabel.etcdIndex: String(index),
                 ]
-                var pod = FixtureExpansion.pod(name: podName, namespace: namespace, labels: labels, annotations: [:],
-                                               container: "etcd", image: image, owner: [])
+                var pod = FixtureExpansion.pod(
+                    name: podName, namespace: namespace, labels: labels, annotations: [:],
+                    container: "etcd", image: image, owner: [])
                 pod["status"] = FixtureExpansion.podStatus(container: "etcd", image: image, ready: false)
                 if (try? store.create(.pod, namespace: namespace, object: pod, scope: .everything)) != nil {
                     record("created", "Pod", podName)
@@ -602,7 +639,8 @@ public final class EmulatedOperator: Sendable {
                     object[path: ["metadata", "annotations", RolloutAnnotation.released]] = .null
                 } else {
                     object[path: ["metadata", "annotations", RolloutAnnotation.scheduled]] = .string(
-                        YAMLDiff.render(["spec": ["containers": [["name": "etcd", "image": .string(image)]]]], indent: 0))
+                        YAMLDiff.render(
+                            ["spec": ["containers": [["name": "etcd", "image": .string(image)]]]], indent: 0))
                 }
             }
         }
@@ -653,7 +691,8 @@ public final class EmulatedOperator: Sendable {
             for vts in shards where vts[path: ["metadata", "labels", OperatorLabel.keyspace]].string == keyspace {
                 let tablets = (vts[path: ["status", "tablets"]].object ?? [:]).values
                 entries[vts[path: ["spec", "name"]].string ?? ""] = [
-                    "hasMaster": vts[path: ["status", "hasMaster"]], "servingWrites": vts[path: ["status", "hasMaster"]],
+                    "hasMaster": vts[path: ["status", "hasMaster"]],
+                    "servingWrites": vts[path: ["status", "hasMaster"]],
                     "desiredTablets": .int(tablets.count), "tablets": .int(tablets.count),
                     "readyTablets": .int(tablets.filter { $0["ready"] == "True" }.count),
                     "updatedTablets": .int(tablets.filter { ($0["pendingChanges"].string ?? "").isEmpty }.count),

@@ -28,10 +28,12 @@ public struct FixtureExpansion: Sendable {
     private var name: String { cluster[path: ["metadata", "name"]].string ?? "example" }
 
     private func owner(_ kind: String, _ name: String, _ uid: String) -> JSON {
-        [[
-            "apiVersion": "planetscale.com/v2", "kind": .string(kind), "name": .string(name), "uid": .string(uid),
-            "controller": true, "blockOwnerDeletion": true,
-        ]]
+        [
+            [
+                "apiVersion": "planetscale.com/v2", "kind": .string(kind), "name": .string(name), "uid": .string(uid),
+                "controller": true, "blockOwnerDeletion": true,
+            ]
+        ]
     }
 
     /// The shard key ranges of one partitioning (`equal: {parts, hexWidth}` or `custom: {shards: [...]}`).
@@ -66,19 +68,29 @@ public struct FixtureExpansion: Sendable {
         // Global etcd and its members; members roll only when released one at a time (§4d.3).
         let etcdName = OperatorNames.globalEtcd(cluster: name)
         let etcdUID = uid()
-        items.append(Item(type: .etcdLockserver, object: [
-            "metadata": ["name": .string(etcdName), "uid": .string(etcdUID), "labels": .map(clusterLabels),
-                         "ownerReferences": owner("VitessCluster", name, clusterUID)],
-            "spec": ["image": .string(Desired.etcdImage(cluster))],
-            "status": ["observedGeneration": 1, "available": "True"],
-        ]))
+        items.append(
+            Item(
+                type: .etcdLockserver,
+                object: [
+                    "metadata": [
+                        "name": .string(etcdName), "uid": .string(etcdUID), "labels": .map(clusterLabels),
+                        "ownerReferences": owner("VitessCluster", name, clusterUID),
+                    ],
+                    "spec": ["image": .string(Desired.etcdImage(cluster))],
+                    "status": ["observedGeneration": 1, "available": "True"],
+                ]))
         for index in 1...3 {
-            items.append(Item(type: .pod, object: Self.pod(
-                name: "\(etcdName)-\(index)", namespace: namespace,
-                labels: [OperatorLabel.component: "etcd", OperatorLabel.cluster: name,
-                         OperatorLabel.etcdLockserver: etcdName, OperatorLabel.etcdIndex: String(index)],
-                annotations: [:], container: "etcd", image: Desired.etcdImage(cluster),
-                owner: owner("EtcdLockserver", etcdName, etcdUID))))
+            items.append(
+                Item(
+                    type: .pod,
+                    object: Self.pod(
+                        name: "\(etcdName)-\(index)", namespace: namespace,
+                        labels: [
+                            OperatorLabel.component: "etcd", OperatorLabel.cluster: name,
+                            OperatorLabel.etcdLockserver: etcdName, OperatorLabel.etcdIndex: String(index),
+                        ],
+                        annotations: [:], container: "etcd", image: Desired.etcdImage(cluster),
+                        owner: owner("EtcdLockserver", etcdName, etcdUID))))
         }
 
         for cellSpec in spec["cells"].array ?? [] {
@@ -86,25 +98,44 @@ public struct FixtureExpansion: Sendable {
             let cellName = OperatorNames.cell(cluster: name, cell: cell)
             let cellUID = uid()
             let replicas = cellSpec[path: ["gateway", "replicas"]].int ?? 1
-            items.append(Item(type: .vitessCell, object: [
-                "metadata": ["name": .string(cellName), "uid": .string(cellUID),
-                             "labels": .map(clusterLabels.merging([OperatorLabel.cell: cell]) { $1 }),
-                             "ownerReferences": owner("VitessCluster", name, clusterUID)],
-                "spec": Desired.cellSpec(vt: cluster, cell: cellSpec),
-                "status": ["observedGeneration": 1, "idle": "True",
-                           "gateway": ["available": "True", "serviceName": .string(OperatorNames.join([name, cell, "vtgate"], constraints: .service)),
-                                       "replicas": .int(replicas)]],
-            ]))
+            items.append(
+                Item(
+                    type: .vitessCell,
+                    object: [
+                        "metadata": [
+                            "name": .string(cellName), "uid": .string(cellUID),
+                            "labels": .map(clusterLabels.merging([OperatorLabel.cell: cell]) { $1 }),
+                            "ownerReferences": owner("VitessCluster", name, clusterUID),
+                        ],
+                        "spec": Desired.cellSpec(vt: cluster, cell: cellSpec),
+                        "status": [
+                            "observedGeneration": 1, "idle": "True",
+                            "gateway": [
+                                "available": "True",
+                                "serviceName": .string(
+                                    OperatorNames.join([name, cell, "vtgate"], constraints: .service)),
+                                "replicas": .int(replicas),
+                            ],
+                        ],
+                    ]))
             let componentLabels = { (component: String) -> [String: String] in
                 [OperatorLabel.cluster: name, OperatorLabel.cell: cell, OperatorLabel.component: component]
             }
-            items.append(Item(type: .deployment, object: Self.deployment(
-                name: OperatorNames.vtgate(cluster: name, cell: cell), labels: componentLabels("vtgate"),
-                image: images["vtgate"].string ?? "", replicas: replicas, owner: owner("VitessCell", cellName, cellUID))))
-            items.append(Item(type: .deployment, object: Self.deployment(
-                name: OperatorNames.vtctld(cluster: name, cell: cell), labels: componentLabels("vtctld"),
-                image: images["vtctld"].string ?? "", replicas: spec[path: ["vitessDashboard", "replicas"]].int ?? 1,
-                owner: owner("VitessCluster", name, clusterUID))))
+            items.append(
+                Item(
+                    type: .deployment,
+                    object: Self.deployment(
+                        name: OperatorNames.vtgate(cluster: name, cell: cell), labels: componentLabels("vtgate"),
+                        image: images["vtgate"].string ?? "", replicas: replicas,
+                        owner: owner("VitessCell", cellName, cellUID))))
+            items.append(
+                Item(
+                    type: .deployment,
+                    object: Self.deployment(
+                        name: OperatorNames.vtctld(cluster: name, cell: cell), labels: componentLabels("vtctld"),
+                        image: images["vtctld"].string ?? "",
+                        replicas: spec[path: ["vitessDashboard", "replicas"]].int ?? 1,
+                        owner: owner("VitessCluster", name, clusterUID))))
         }
 
         for keyspaceSpec in spec["keyspaces"].array ?? [] {
@@ -126,68 +157,103 @@ public struct FixtureExpansion: Sendable {
                     var primary: TabletAlias?
                     var vtorcCells: [String] = []
                     for pool in template["tabletPools"].array ?? [] {
-                        guard let cell = pool["cell"].string, let type = TabletPoolType(rawValue: pool["type"].string ?? "replica")
+                        guard let cell = pool["cell"].string,
+                            let type = TabletPoolType(rawValue: pool["type"].string ?? "replica")
                         else { continue }
                         if type == .replica && !vtorcCells.contains(cell) { vtorcCells.append(cell) }
                         for index in 1...max(1, pool["replicas"].int ?? 1) {
                             let alias = TabletAlias(
-                                cell: cell, uid: TabletUID.uid(cell: cell, keyspace: keyspace, shard: range, pool: type, index: index))
+                                cell: cell,
+                                uid: TabletUID.uid(
+                                    cell: cell, keyspace: keyspace, shard: range, pool: type, index: index))
                             // The first master-eligible tablet plays the primary the initial election chose.
                             let isPrimary = primary == nil && type.isMasterEligible
                             if isPrimary { primary = alias }
                             tablets[alias.description] = [
-                                "poolType": .string(type.rawValue), "index": .int(index), "running": "True", "ready": "True",
+                                "poolType": .string(type.rawValue), "index": .int(index), "running": "True",
+                                "ready": "True",
                                 "available": "True", "dataVolumeBound": "True",
                                 "type": .string(isPrimary ? "primary" : (type == .rdonly ? "rdonly" : "replica")),
                                 "pendingChanges": "",
                             ]
-                            pods.append(Item(type: .pod, object: Self.pod(
-                                name: OperatorNames.tabletPod(cluster: name, alias: alias), namespace: namespace,
-                                labels: shardLabels.merging([
-                                    OperatorLabel.component: "vttablet", OperatorLabel.cell: cell,
-                                    OperatorLabel.tabletUID: TabletUID.string(alias.uid), OperatorLabel.tabletType: type.rawValue,
-                                    OperatorLabel.tabletIndex: String(index),
-                                ]) { $1 }.merging(pool["extraLabels"].stringMap) { $1 },
-                                annotations: [DrainAnnotation.supported: "ensure that the tablet is not a primary",
-                                              "planetscale.com/observed-shard-generation": "1"],
-                                container: "vttablet", image: images["vttablet"].string ?? "",
-                                owner: owner("VitessShard", shardName, shardUID))))
+                            pods.append(
+                                Item(
+                                    type: .pod,
+                                    object: Self.pod(
+                                        name: OperatorNames.tabletPod(cluster: name, alias: alias),
+                                        namespace: namespace,
+                                        labels: shardLabels.merging([
+                                            OperatorLabel.component: "vttablet", OperatorLabel.cell: cell,
+                                            OperatorLabel.tabletUID: TabletUID.string(alias.uid),
+                                            OperatorLabel.tabletType: type.rawValue,
+                                            OperatorLabel.tabletIndex: String(index),
+                                        ]) { $1 }.merging(pool["extraLabels"].stringMap) { $1 },
+                                        annotations: [
+                                            DrainAnnotation.supported: "ensure that the tablet is not a primary",
+                                            "planetscale.com/observed-shard-generation": "1",
+                                        ],
+                                        container: "vttablet", image: images["vttablet"].string ?? "",
+                                        owner: owner("VitessShard", shardName, shardUID))))
                         }
                     }
-                    shardItems.append(Item(type: .vitessShard, object: [
-                        "metadata": ["name": .string(shardName), "uid": .string(shardUID), "labels": .map(shardLabels),
-                                     "ownerReferences": owner("VitessKeyspace", keyspaceName, keyspaceUID)],
-                        "spec": Desired.shardSpec(vtk: ["spec": keyspaceSpecCopy], shard: range, template: template),
-                        "status": [
-                            "observedGeneration": 1, "lowestPodGeneration": 1,
-                            "masterAlias": primary.map { .string($0.description) } ?? .null,
-                            "cells": .array(vtorcCells.map { .string($0) }), "tablets": .object(tablets),
-                            "hasMaster": primary == nil ? "False" : "True", "hasInitialBackup": "True",
-                            "servingWrites": primary == nil ? "False" : "True", "idle": "False", "orphanedTablets": [:],
-                            "vitessOrchestrator": ["available": "True"], "conditions": [:],
-                        ],
-                    ]))
+                    shardItems.append(
+                        Item(
+                            type: .vitessShard,
+                            object: [
+                                "metadata": [
+                                    "name": .string(shardName), "uid": .string(shardUID), "labels": .map(shardLabels),
+                                    "ownerReferences": owner("VitessKeyspace", keyspaceName, keyspaceUID),
+                                ],
+                                "spec": Desired.shardSpec(
+                                    vtk: ["spec": keyspaceSpecCopy], shard: range, template: template),
+                                "status": [
+                                    "observedGeneration": 1, "lowestPodGeneration": 1,
+                                    "masterAlias": primary.map { .string($0.description) } ?? .null,
+                                    "cells": .array(vtorcCells.map { .string($0) }), "tablets": .object(tablets),
+                                    "hasMaster": primary == nil ? "False" : "True", "hasInitialBackup": "True",
+                                    "servingWrites": primary == nil ? "False" : "True", "idle": "False",
+                                    "orphanedTablets": [:],
+                                    "vitessOrchestrator": ["available": "True"], "conditions": [:],
+                                ],
+                            ]))
                     shardItems.append(contentsOf: pods)
                     for cell in vtorcCells {
-                        shardItems.append(Item(type: .deployment, object: Self.deployment(
-                            name: OperatorNames.vtorc(cluster: name, keyspace: keyspace, shard: range, cell: cell),
-                            labels: shardLabels.merging([OperatorLabel.component: "vtorc", OperatorLabel.cell: cell]) { $1 },
-                            image: images["vtorc"].string ?? "", replicas: 1, owner: owner("VitessShard", shardName, shardUID))))
+                        shardItems.append(
+                            Item(
+                                type: .deployment,
+                                object: Self.deployment(
+                                    name: OperatorNames.vtorc(
+                                        cluster: name, keyspace: keyspace, shard: range, cell: cell),
+                                    labels: shardLabels.merging([
+                                        OperatorLabel.component: "vtorc", OperatorLabel.cell: cell,
+                                    ]) { $1 },
+                                    image: images["vtorc"].string ?? "", replicas: 1,
+                                    owner: owner("VitessShard", shardName, shardUID))))
                     }
                     shardStatus[shard] = [
-                        "hasMaster": primary == nil ? "False" : "True", "servingWrites": primary == nil ? "False" : "True",
-                        "desiredTablets": .int(tablets.count), "tablets": .int(tablets.count), "readyTablets": .int(tablets.count),
-                        "updatedTablets": .int(tablets.count), "pendingChanges": "", "cells": .array(vtorcCells.map { .string($0) }),
+                        "hasMaster": primary == nil ? "False" : "True",
+                        "servingWrites": primary == nil ? "False" : "True",
+                        "desiredTablets": .int(tablets.count), "tablets": .int(tablets.count),
+                        "readyTablets": .int(tablets.count),
+                        "updatedTablets": .int(tablets.count), "pendingChanges": "",
+                        "cells": .array(vtorcCells.map { .string($0) }),
                     ]
                 }
             }
-            items.append(Item(type: .vitessKeyspace, object: [
-                "metadata": ["name": .string(keyspaceName), "uid": .string(keyspaceUID), "labels": .map(keyspaceLabels),
-                             "ownerReferences": owner("VitessCluster", name, clusterUID)],
-                "spec": keyspaceSpecCopy,
-                "status": ["observedGeneration": 1, "idle": "True", "shards": .object(shardStatus),
-                           "conditions": [["type": "Ready", "status": "True", "reason": "AllShardsReady"]]],
-            ]))
+            items.append(
+                Item(
+                    type: .vitessKeyspace,
+                    object: [
+                        "metadata": [
+                            "name": .string(keyspaceName), "uid": .string(keyspaceUID), "labels": .map(keyspaceLabels),
+                            "ownerReferences": owner("VitessCluster", name, clusterUID),
+                        ],
+                        "spec": keyspaceSpecCopy,
+                        "status": [
+                            "observedGeneration": 1, "idle": "True", "shards": .object(shardStatus),
+                            "conditions": [["type": "Ready", "status": "True", "reason": "AllShardsReady"]],
+                        ],
+                    ]))
             items.append(contentsOf: shardItems)
         }
         return items
@@ -198,10 +264,18 @@ public struct FixtureExpansion: Sendable {
         image: String, owner: JSON
     ) -> JSON {
         [
-            "metadata": ["name": .string(name), "labels": .map(labels), "annotations": .map(annotations),
-                         "ownerReferences": owner],
-            "spec": ["containers": [["name": .string(container), "image": .string(image),
-                                     "ports": [["name": "web", "containerPort": 15000]]]]],
+            "metadata": [
+                "name": .string(name), "labels": .map(labels), "annotations": .map(annotations),
+                "ownerReferences": owner,
+            ],
+            "spec": [
+                "containers": [
+                    [
+                        "name": .string(container), "image": .string(image),
+                        "ports": [["name": "web", "containerPort": 15000]],
+                    ]
+                ]
+            ],
             "status": podStatus(container: container, image: image, ready: true),
         ]
     }
@@ -212,7 +286,9 @@ public struct FixtureExpansion: Sendable {
         return [
             "phase": "Running", "podIP": "10.0.0.1",
             "conditions": [["type": "Ready", "status": flag], ["type": "ContainersReady", "status": flag]],
-            "containerStatuses": [["name": .string(container), "ready": .bool(ready), "restartCount": 0, "image": .string(image)]],
+            "containerStatuses": [
+                ["name": .string(container), "ready": .bool(ready), "restartCount": 0, "image": .string(image)]
+            ],
         ]
     }
 
@@ -221,12 +297,23 @@ public struct FixtureExpansion: Sendable {
             "metadata": ["name": .string(name), "labels": .map(labels), "ownerReferences": owner],
             "spec": [
                 "replicas": .int(replicas), "revisionHistoryLimit": 0, "selector": ["matchLabels": .map(labels)],
-                "template": ["metadata": ["labels": .map(labels)],
-                             "spec": ["containers": [["name": .string(labels[OperatorLabel.component] ?? "main"), "image": .string(image)]]]],
+                "template": [
+                    "metadata": ["labels": .map(labels)],
+                    "spec": [
+                        "containers": [
+                            ["name": .string(labels[OperatorLabel.component] ?? "main"), "image": .string(image)]
+                        ]
+                    ],
+                ],
             ],
-            "status": ["observedGeneration": 1, "replicas": .int(replicas), "updatedReplicas": .int(replicas),
-                       "readyReplicas": .int(replicas), "availableReplicas": .int(replicas),
-                       "conditions": [["type": "Available", "status": "True"], ["type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"]]],
+            "status": [
+                "observedGeneration": 1, "replicas": .int(replicas), "updatedReplicas": .int(replicas),
+                "readyReplicas": .int(replicas), "availableReplicas": .int(replicas),
+                "conditions": [
+                    ["type": "Available", "status": "True"],
+                    ["type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"],
+                ],
+            ],
         ]
     }
 }

@@ -110,7 +110,9 @@ public final class ObjectStore: Sendable {
         throws(APIError) -> JSON
     {
         var object = object
-        if object[path: ["metadata", "name"]].string == nil, let prefix = object[path: ["metadata", "generateName"]].string {
+        if object[path: ["metadata", "name"]].string == nil,
+            let prefix = object[path: ["metadata", "generateName"]].string
+        {
             object[path: ["metadata", "name"]] = .string(prefix + String(UUID().uuidString.prefix(5).lowercased()))
         }
         guard let name = object[path: ["metadata", "name"]].string, !name.isEmpty else {
@@ -148,7 +150,8 @@ public final class ObjectStore: Sendable {
                 expected != current[path: ["metadata", "resourceVersion"]].string
             {
                 throw APIError.conflict(
-                    type, name, "the object has been modified; please apply your changes to the latest version and try again")
+                    type, name,
+                    "the object has been modified; please apply your changes to the latest version and try again")
             }
             return try write(&state, type, key: key, current: current, proposed: object, scope: scope)
         }
@@ -184,7 +187,8 @@ public final class ObjectStore: Sendable {
                 throw APIError.conflict(type, name, "Precondition failed: UID in precondition: \(uid)")
             }
             if let resourceVersion, resourceVersion != current[path: ["metadata", "resourceVersion"]].string {
-                throw APIError.conflict(type, name, "Precondition failed: ResourceVersion in precondition: \(resourceVersion)")
+                throw APIError.conflict(
+                    type, name, "Precondition failed: ResourceVersion in precondition: \(resourceVersion)")
             }
             state.objects[type.key]?[key] = nil
             state.revision += 1
@@ -201,7 +205,8 @@ public final class ObjectStore: Sendable {
         since: Int?, deliver: @escaping @Sendable (WatchEvent) -> Void
     ) throws(APIError) -> Int {
         try locked { state throws(APIError) in
-            let watcher = Watcher(resource: type, namespace: namespace, labels: labels, fields: fields, deliver: deliver)
+            let watcher = Watcher(
+                resource: type, namespace: namespace, labels: labels, fields: fields, deliver: deliver)
             if let since {
                 if since < state.compacted { throw APIError.gone(since) }
                 for event in state.log where event.revision > since && Self.accepts(watcher, event) {

@@ -74,7 +74,9 @@ public final class Sandbox: Sendable {
                     var owners = object[path: ["metadata", "ownerReferences"]].array
                 else { continue }
                 for index in owners.indices {
-                    if let old = owners[index]["uid"].string, let new = uids[old] { owners[index]["uid"] = .string(new) }
+                    if let old = owners[index]["uid"].string, let new = uids[old] {
+                        owners[index]["uid"] = .string(new)
+                    }
                 }
                 try store.mutate(type, namespace: namespace, name: name) {
                     $0[path: ["metadata", "ownerReferences"]] = .array(owners)
@@ -92,8 +94,12 @@ public final class Sandbox: Sendable {
         var cells: [String: JSON] = [:]
         for cell in store.list(.vitessCell, namespace: namespace).items {
             guard let name = cell[path: ["spec", "name"]].string else { continue }
-            cells[name] = ["pendingChanges": cell[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
-                           "gatewayAvailable": "True"]
+            cells[name] = [
+                "pendingChanges": cell[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map {
+                    .string($0)
+                } ?? "",
+                "gatewayAvailable": "True",
+            ]
         }
         var keyspaces: [String: JSON] = [:]
         for keyspace in store.list(.vitessKeyspace, namespace: namespace).items {
@@ -103,7 +109,9 @@ public final class Sandbox: Sendable {
             let tablets = sum("tablets")
             let updatedShards = shards.values.filter { $0["updatedTablets"] == $0["tablets"] }.count
             keyspaces[name] = [
-                "pendingChanges": keyspace[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
+                "pendingChanges": keyspace[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map {
+                    .string($0)
+                } ?? "",
                 "desiredShards": .int(shards.count), "shards": .int(shards.count), "readyShards": .int(shards.count),
                 "updatedShards": .int(updatedShards), "desiredTablets": .int(tablets), "tablets": .int(tablets),
                 "readyTablets": .int(sum("readyTablets")), "updatedTablets": .int(sum("updatedTablets")),
@@ -140,7 +148,8 @@ public final class Sandbox: Sendable {
                 headers: [("Retry-After", "1")])
         }
         if request.method == "PATCH", roll(faults.conflictRate) {
-            return .error(APIError(code: 409, reason: "Conflict", message: "injected fault: the object has been modified"))
+            return .error(
+                APIError(code: 409, reason: "Conflict", message: "injected fault: the object has been modified"))
         }
         return APIRouter(store: store).handle(request)
     }
@@ -148,8 +157,9 @@ public final class Sandbox: Sendable {
     private func control(_ request: APIRequest) -> APIResponse {
         switch (request.method, request.path) {
         case ("GET", "/sandbox/v1/faults"):
-            return .full(status: 200, headers: [("Content-Type", "application/json")],
-                         body: (try? JSONEncoder().encode(requestFaults)) ?? Data())
+            return .full(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: (try? JSONEncoder().encode(requestFaults)) ?? Data())
         case ("PUT", "/sandbox/v1/faults"), ("POST", "/sandbox/v1/faults"):
             guard let decoded = try? JSONDecoder().decode(RequestFaults.self, from: request.body) else {
                 return .error(.badRequest("expected a JSON object of fault settings"))
@@ -157,11 +167,13 @@ public final class Sandbox: Sendable {
             requestFaults = decoded
             return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
         case ("GET", "/sandbox/v1/history"):
-            return .full(status: 200, headers: [("Content-Type", "application/json")],
-                         body: (try? JSONEncoder().encode(self.operator.history)) ?? Data())
+            return .full(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: (try? JSONEncoder().encode(self.operator.history)) ?? Data())
         case ("GET", "/sandbox/v1/rollout-faults"):
-            return .full(status: 200, headers: [("Content-Type", "application/json")],
-                         body: (try? JSONEncoder().encode(self.operator.faults)) ?? Data())
+            return .full(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: (try? JSONEncoder().encode(self.operator.faults)) ?? Data())
         case ("PUT", "/sandbox/v1/rollout-faults"), ("POST", "/sandbox/v1/rollout-faults"):
             guard let decoded = try? JSONDecoder().decode(RolloutFaults.self, from: request.body) else {
                 return .error(.badRequest("expected a JSON object of rollout fault settings"))

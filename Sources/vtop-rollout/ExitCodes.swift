@@ -8,6 +8,14 @@ enum Exit {
     static let failed = ExitCode(1)
     /// The plan or another input is invalid.
     static let invalidInput = ExitCode(2)
+    /// `plan apply` stopped at an approval gate.
+    static let waitingApproval = ExitCode(3)
+    /// `plan apply` paused after a failed check or a timeout.
+    static let paused = ExitCode(4)
+    /// `plan apply` was interrupted by SIGINT or SIGTERM.
+    static let interrupted = ExitCode(5)
+    /// Another run holds the VitessCluster's Lease.
+    static let locked = ExitCode(6)
     /// Flags or arguments are wrong (ArgumentParser uses the same value, EX_USAGE).
     static let badFlags = ExitCode(64)
 

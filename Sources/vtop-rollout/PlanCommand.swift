@@ -4,7 +4,10 @@ import ArgumentParser
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Validate rollout plans, show the steps they compile to, and print the plan schema.",
-        subcommands: [PlanValidateCommand.self, PlanShowCommand.self, PlanSchemaCommand.self]
+        abstract: "Validate, show, apply, approve and abort rollout plans, and print the plan schema.",
+        subcommands: [
+            PlanValidateCommand.self, PlanShowCommand.self, PlanApplyCommand.self, PlanApproveCommand.self,
+            PlanAbortCommand.self, PlanSchemaCommand.self,
+        ]
     )
 }

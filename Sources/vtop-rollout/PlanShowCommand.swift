@@ -14,11 +14,20 @@ struct PlanShowCommand: AsyncParsableCommand {
             standard output, so
               vtop-rollout plan show plan.yaml --snapshot snap.yaml -o mermaid > plan.mmd
             works in CI. Exit code 2 when the plan has errors.
+
+            --default prints the built-in plan `vtop-rollout finish` runs, as YAML, for --cluster and
+            --namespace; save it, edit it, and apply it as any other plan.
             """
     )
 
     @Argument(help: "The plan file.", completion: .file(extensions: ["yaml", "yml"]))
-    var plan: String
+    var plan: String?
+
+    @Flag(name: .customLong("default"), help: "Print the built-in plan of `vtop-rollout finish` instead.")
+    var builtin = false
+
+    @Option(help: "With --default: the VitessCluster's name.")
+    var cluster: String = "example"
 
     @Option(
         help: "Compile against the cluster in this `kubectl get -o yaml` dump.",
@@ -33,7 +42,17 @@ struct PlanShowCommand: AsyncParsableCommand {
 
     @OptionGroup var clusterOptions: ClusterOptions
 
+    func validate() throws {
+        if builtin == (plan != nil) { throw ValidationError("give a plan file, or --default") }
+    }
+
     func run() async throws {
+        if builtin {
+            print(
+                DefaultPlan.text(cluster: cluster, namespace: clusterOptions.namespace ?? "default"), terminator: "")
+            return
+        }
+        guard let plan else { return }
         let source: LivePlan.Source = snapshot.map { .snapshot($0) } ?? .live(clusterOptions)
         let live = try await LivePlan.load(plan: plan, source: source, allowDowntime: allowDowntime)
         let rendered = DiagnosticRenderer(color: false).render(live.diagnostics, file: plan, source: live.source)

@@ -13,7 +13,9 @@ struct VtopRollout: AsyncParsableCommand {
             4 paused after a failed check, 5 interrupted, 6 lock held by another run, 64 bad flags.
             """,
         version: ToolVersion.current,
-        subcommands: [StatusCommand.self, ReleaseCommand.self, PlanCommand.self, SandboxCommand.self]
+        subcommands: [
+            StatusCommand.self, ReleaseCommand.self, FinishCommand.self, PlanCommand.self, SandboxCommand.self,
+        ]
     )
 
     /// Runs the command, printing `CommandFailure`s as one line and exiting with their code.
