@@ -97,9 +97,26 @@ public final class EmulatedOperator: Sendable {
     public var history: [HistoryRecord] { state.withLockedValue { $0.history } }
 
     /// Current rollout faults.
+    /// Lifting a never-Ready fault lets the stuck Pods start, one emulated second later, as a
+    /// CrashLoopBackOff ends once its cause is fixed.
     public var faults: RolloutFaults {
         get { state.withLockedValue { $0.faults } }
-        set { state.withLockedValue { $0.faults = newValue } }
+        set {
+            let stuck = state.withLockedValue { state in
+                state.faults = newValue
+                return state.readyAt.filter { $0.value == .infinity }.map(\.key)
+            }
+            for podName in stuck {
+                let image =
+                    store.get(.pod, namespace: namespace, name: podName)?[path: ["spec", "containers"]].array?.first?[
+                        "image"
+                    ].string ?? ""
+                let never =
+                    newValue.neverReadyPods.contains(podName)
+                    || newValue.neverReadyImages.contains { image.contains($0) }
+                if !never { state.withLockedValue { $0.readyAt[podName] = now() + 1 } }
+            }
+        }
     }
 
     /// Current timings.

@@ -128,7 +128,7 @@ struct ApplyFlow {
                 inventory: inventory, now: Date())
         }
         if state.status == .done {
-            print("run of plan \(state.plan.name) is already done (\(store.location))")
+            Console.line("run of plan \(state.plan.name) is already done (\(store.location))")
             return
         }
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -143,7 +143,7 @@ struct ApplyFlow {
             return
         }
         if interactive && !options.yes {
-            print(GraphRenderer.text(state.graph, estimate: CriticalPath(state.graph)), terminator: "")
+            Console.write(GraphRenderer.text(state.graph, estimate: CriticalPath(state.graph)))
             let verb = options.resume ? "Resume" : "Apply"
             guard
                 Prompt.confirm(
@@ -164,7 +164,7 @@ struct ApplyFlow {
         let printer = RunPrinter(
             format: options.output, color: color.useColor(environment: ProcessInfo.processInfo.environment))
         if options.output == .text {
-            print(
+            Console.line(
                 "\(options.resume ? "resuming" : "applying") plan \(plan.name) (\(state.graph.steps.count) steps) on "
                     + "\(namespace)/\(plan.cluster); state: \(store.location)")
         }
@@ -221,15 +221,15 @@ struct ApplyFlow {
             }
             return nil
         }
-        print("dry run: \(executor.graph.steps.count) steps; state would go to \(store.location)")
-        print(releases.isEmpty ? "nothing would be released right now" : "would release now:")
-        releases.forEach { print($0) }
+        Console.line("dry run: \(executor.graph.steps.count) steps; state would go to \(store.location)")
+        Console.line(releases.isEmpty ? "nothing would be released right now" : "would release now:")
+        releases.forEach { Console.line($0) }
         for action in actions {
             if case .emit(let event) = action,
                 ["waiting", "gate-waiting", "adopted", "skipped", "done"].contains(event.type),
                 event.step?.hasPrefix("stage/") == false
             {
-                print("  \(event.message)")
+                Console.line("  \(event.message)")
             }
         }
     }
@@ -239,8 +239,7 @@ struct ApplyFlow {
 enum Prompt {
     /// Asks a yes/no question; anything but y or yes is no.
     static func confirm(_ question: String) -> Bool {
-        print("\(question) [y/N] ", terminator: "")
-        FileHandle.standardOutput.synchronizeFile()
+        Console.write("\(question) [y/N] ")
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
         return answer == "y" || answer == "yes"
     }
@@ -316,7 +315,7 @@ final class RunPrinter: @unchecked Sendable {
                 var container = encoder.singleValueContainer()
                 try container.encode(RunStateCoding.timestamp(date))
             }
-            if let data = try? encoder.encode(event) { Swift.print(String(decoding: data, as: UTF8.self)) }
+            if let data = try? encoder.encode(event) { Console.line(String(decoding: data, as: UTF8.self)) }
         case .text:
             let time = RunStateCoding.timestamp(event.at).dropFirst(11).prefix(8)
             let marker =
@@ -327,10 +326,17 @@ final class RunPrinter: @unchecked Sendable {
                 case "finished": paint("■", 1)
                 default: "·"
                 }
-            Swift.print("\(time) \(marker) \(event.message)")
+            Console.line("\(time) \(marker) \(event.message)")
         }
-        FileHandle.standardOutput.synchronizeFile()
     }
 
     private func paint(_ text: String, _ code: Int) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+}
+
+/// Unbuffered standard output: progress lines must reach a pipe (CI logs, `tee`, a parent process)
+/// when they happen, not when a buffer fills.
+enum Console {
+    static func line(_ text: String) { write(text + "\n") }
+
+    static func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
 }

@@ -104,7 +104,7 @@ struct FinishCommand: AsyncParsableCommand {
             }
             stages = DefaultPlan.stages(for: inventory)
             if stages.isEmpty {
-                print("nothing is pending on VitessCluster \(namespace)/\(name)")
+                Console.line("nothing is pending on VitessCluster \(namespace)/\(name)")
                 return
             }
         }

@@ -79,7 +79,8 @@ struct PlanApproveCommand: AsyncParsableCommand {
                     + "\(gates.isEmpty ? "none" : gates.joined(separator: ", ")))", code: Exit.invalidInput)
         }
         if let approval = state.approval(for: gate) {
-            print("gate \(gate) was already approved by \(approval.actor) at \(RunStateCoding.timestamp(approval.at))")
+            Console.line(
+                "gate \(gate) was already approved by \(approval.actor) at \(RunStateCoding.timestamp(approval.at))")
             return
         }
         if state.status == .aborted {
@@ -99,7 +100,8 @@ struct PlanApproveCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: "cannot save \(store.location): \(error)", code: Exit.failed)
         }
-        print("approved gate \(gate) of plan \(state.plan.name); continue with: vtop-rollout plan apply PLAN --resume")
+        Console.line(
+            "approved gate \(gate) of plan \(state.plan.name); continue with: vtop-rollout plan apply PLAN --resume")
         if let client = try? clusterOptions.connect() {
             let audit = Audit(
                 api: client, cluster: state.cluster.name, namespace: state.cluster.namespace,
@@ -137,7 +139,7 @@ struct PlanAbortCommand: AsyncParsableCommand {
         let store = try stateOptions.store(clusterOptions)
         var state = try await stateOptions.load(store)
         if state.status == .aborted {
-            print("the run of plan \(state.plan.name) is already aborted")
+            Console.line("the run of plan \(state.plan.name) is already aborted")
             return
         }
         let now = Date()
@@ -152,6 +154,7 @@ struct PlanAbortCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: "cannot save \(store.location): \(error)", code: Exit.failed)
         }
-        print("aborted the run of plan \(state.plan.name) (\(store.location)); nothing in the cluster was reverted")
+        Console.line(
+            "aborted the run of plan \(state.plan.name) (\(store.location)); nothing in the cluster was reverted")
     }
 }

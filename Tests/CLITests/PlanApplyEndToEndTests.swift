@@ -1,0 +1,399 @@
+import Foundation
+import Testing
+
+/// A `vtop-rollout sandbox` child process: the emulated cluster the end-to-end tests run against.
+final class SandboxProcess {
+    let process = Process()
+    let directory: URL
+    let kubeconfig: String
+    let server: String
+
+    init(speed: Int = 1000, fixture: String? = nil) throws {
+        directory = CLITests.scratch.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        kubeconfig = directory.appendingPathComponent("sandbox.kubeconfig").path
+        process.executableURL = CLITests.binary
+        var arguments = ["sandbox", "--port", "0", "--speed", String(speed), "--kubeconfig-out", kubeconfig]
+        if let fixture { arguments += ["--fixture", CLITests.root.appendingPathComponent(fixture).path] }
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !String(decoding: line, as: UTF8.self).contains("\n") {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "server=") else {
+            process.terminate()
+            throw SandboxFailure(description: "the sandbox did not start: \(text)")
+        }
+        server = String(text[range.upperBound...].prefix { $0 != " " && $0 != "\n" })
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Runs `vtop-rollout` against this sandbox from `directory` (where state files go).
+    func run(_ arguments: [String], extra: [String: String] = [:]) throws -> CLITests.Run {
+        try CLITests.run(arguments + ["--kubeconfig", kubeconfig], environment: extra, in: directory)
+    }
+
+    /// A raw HTTP call to the sandbox (the control API, or an API path), through Python's urllib.
+    func http(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json")
+        throws -> String
+    {
+        let script = """
+            import sys, urllib.request
+            data = sys.argv[4].encode() if len(sys.argv) > 4 else None
+            request = urllib.request.Request(sys.argv[1] + sys.argv[2], data=data, method=sys.argv[3],
+                                             headers={"Content-Type": sys.argv[5] if len(sys.argv) > 5 else "application/json"})
+            print(urllib.request.urlopen(request).read().decode())
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, server, path, method] + (body.map { [$0, contentType] } ?? [])
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Changes the vttablet image, as `kubectl patch vt` would.
+    func changeImage(_ image: String = "vitess/lite:v18.0.0") throws {
+        _ = try http(
+            "PATCH", "/apis/planetscale.com/v2/namespaces/example/vitessclusters/example",
+            body: #"{"spec":{"images":{"vttablet":"\#(image)"}}}"#, contentType: "application/merge-patch+json")
+    }
+
+    /// The history records, as dictionaries.
+    func history() throws -> [[String: Any]] {
+        let data = Data(try http("GET", "/sandbox/v1/history").utf8)
+        return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+    }
+
+    /// Per Pod, how often it was deleted; and the worst number of tablets down at once in a shard.
+    func rolloutFacts() throws -> (deletions: [String: Int], maxDown: Int, lastDeleted: [String: String]) {
+        var deletions: [String: Int] = [:]
+        var down: [String: Set<String>] = [:]
+        var lastDeleted: [String: String] = [:]
+        var worst = 0
+        for record in try history() {
+            guard record["kind"] as? String == "Pod", let shard = record["shard"] as? String, !shard.isEmpty,
+                let name = record["name"] as? String
+            else { continue }
+            switch record["action"] as? String {
+            case "deleted":
+                deletions[name, default: 0] += 1
+                down[shard, default: []].insert(name)
+                lastDeleted[shard] = name
+            case "ready": down[shard]?.remove(name)
+            default: break
+            }
+            worst = max(worst, down[shard]?.count ?? 0)
+        }
+        return (deletions, worst, lastDeleted)
+    }
+
+    struct SandboxFailure: Error, CustomStringConvertible { let description: String }
+}
+
+extension CLITests {
+    /// Runs the binary in `directory`.
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// `plan apply` end to end: the real binary against the sandbox at a high speed, with plan time
+/// scaled to match. Rollout invariants are read from the sandbox's history.
+@Suite("plan apply on the sandbox", .serialized)
+struct PlanApplyEndToEndTests {
+    static let fast = ["--time-scale", "1000", "--check-interval", "100ms", "--no-prompt"]
+
+    static let canary = """
+        apiVersion: vtop-rollout/v1
+        kind: RolloutPlan
+        metadata: {name: canary}
+        spec:
+          cluster: example
+          namespace: example
+          defaults: {healthChecks: [{tabletAvailable: {}}]}
+          stages:
+            - name: canary
+              release: tablets
+              select: {keyspace: commerce, pool: replica, limit: 1}
+              soak: 1m
+            - name: approve
+              gate: {approval: {message: "Canary fine?"}}
+            - name: rest
+              release: tablets
+              healthChecks: [{shardHealthy: {}}]
+
+        """
+
+    func write(_ text: String, in sandbox: SandboxProcess, name: String = "plan.yaml") throws {
+        try text.write(to: sandbox.directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    @Test("Approval gate across processes: exit 3, plan approve, then --resume finishes; history holds the invariants")
+    func approvalRoundTrip() throws {
+        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        try sandbox.changeImage()
+        try write(Self.canary, in: sandbox)
+        let first = try sandbox.run(["plan", "apply", "plan.yaml"] + Self.fast)
+        #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("waiting for approval of approve"))
+        let state = sandbox.directory.appendingPathComponent("canary.vtop-state.json").path
+        let mode = try FileManager.default.attributesOfItem(atPath: state)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try sandbox.rolloutFacts().deletions.count == 1, "only the canary rolled")
+
+        let wrongGate = try sandbox.run(["plan", "approve", "nope"])
+        #expect(wrongGate.status == 2)
+        #expect(wrongGate.stderr.contains("its gates: approve"))
+        let approve = try sandbox.run(["plan", "approve", "approve", "--actor", "alice"])
+        #expect(approve.status == 0, "\(approve.stderr)")
+
+        let second = try sandbox.run(["plan", "apply", "plan.yaml", "--resume"] + Self.fast)
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(second.stdout.contains("approved by alice"))
+        let facts = try sandbox.rolloutFacts()
+        #expect(facts.deletions.count == 3)
+        #expect(facts.deletions.values.allSatisfy { $0 == 1 }, "\(facts.deletions)")
+        #expect(facts.maxDown == 1)
+        #expect(facts.lastDeleted.values.allSatisfy { $0.contains("2548885007") }, "the primary went last")
+        let again = try sandbox.run(["plan", "apply", "plan.yaml", "--resume"] + Self.fast)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("already done"))
+    }
+
+    @Test("A changed plan, a missing state and an unreadable state are refused with exit code 2")
+    func resumeRefusals() throws {
+        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        try sandbox.changeImage()
+        try write(Self.canary, in: sandbox)
+        let missing = try sandbox.run(["plan", "apply", "plan.yaml", "--resume"] + Self.fast)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no state"))
+        #expect(try sandbox.run(["plan", "apply", "plan.yaml"] + Self.fast).status == 3)
+        let again = try sandbox.run(["plan", "apply", "plan.yaml"] + Self.fast)
+        #expect(again.status == 2, "a second fresh start is refused")
+        #expect(again.stderr.contains("--resume"))
+        try write(Self.canary + "# an edit\n", in: sandbox)
+        let changed = try sandbox.run(["plan", "apply", "plan.yaml", "--resume"] + Self.fast)
+        #expect(changed.status == 2)
+        #expect(changed.stderr.contains("the plan changed"))
+        try write(Self.canary, in: sandbox)
+        try "{not json".write(
+            to: sandbox.directory.appendingPathComponent("canary.vtop-state.json"), atomically: true, encoding: .utf8)
+        let broken = try sandbox.run(["plan", "apply", "plan.yaml", "--resume"] + Self.fast)
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("cannot be used"))
+    }
+
+    @Test("A second run against the same cluster is locked out with exit code 6, naming the holder")
+    func lockConflict() throws {
+        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        try sandbox.changeImage()
+        // A live Lease held by someone else, renewed just now.
+        let now = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: "Z", with: ".000000Z")
+        _ = try sandbox.http(
+            "POST", "/apis/coordination.k8s.io/v1/namespaces/example/leases",
+            body: """
+                {"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"vtop-rollout-example",
+                "namespace":"example","annotations":{"vtop-rollout.io/plan":"other-plan"}},
+                "spec":{"holderIdentity":"bob@laptop/42","leaseDurationSeconds":600,"acquireTime":"\(now)","renewTime":"\(now)"}}
+                """)
+        try write(Self.canary, in: sandbox)
+        let locked = try sandbox.run(["plan", "apply", "plan.yaml"] + Self.fast)
+        #expect(locked.status == 6, "\(locked.stdout)\(locked.stderr)")
+        #expect(locked.stderr.contains("bob@laptop/42"))
+        #expect(locked.stderr.contains("other-plan"))
+        #expect(try sandbox.rolloutFacts().deletions.isEmpty, "nothing released")
+        let forced = try sandbox.run(["plan", "apply", "plan.yaml", "--force-unlock"] + Self.fast)
+        #expect(forced.status == 3, "\(forced.stderr)")
+    }
+
+    @Test("Pause on a tablet that never becomes Ready (exit 4), then resume after the fault is lifted")
+    func pauseAndResume() throws {
+        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        try sandbox.changeImage()
+        _ = try sandbox.http("PUT", "/sandbox/v1/rollout-faults", body: #"{"neverReadyImages":["v18.0.0"]}"#)
+        try write(
+            """
+            apiVersion: vtop-rollout/v1
+            kind: RolloutPlan
+            metadata: {name: all}
+            spec:
+              cluster: example
+              namespace: example
+              defaults: {timeout: 10m}
+              stages:
+                - {name: tablets, release: tablets}
+
+            """, in: sandbox)
+        let paused = try sandbox.run(["plan", "apply", "plan.yaml"] + Self.fast)
+        #expect(paused.status == 4, "\(paused.stdout)\(paused.stderr)")
+        #expect(paused.stdout.contains("timed out after 10m"))
+        #expect(paused.stdout.contains("Ready"))
+        #expect(try sandbox.rolloutFacts().deletions.count == 1, "nothing released after the failure")
+        _ = try sandbox.http("PUT", "/sandbox/v1/rollout-faults", body: "{}")
+        let resumed = try sandbox.run(["plan", "apply", "plan.yaml", "--resume"] + Self.fast)
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        let facts = try sandbox.rolloutFacts()
+        #expect(facts.deletions.values.allSatisfy { $0 == 1 }, "\(facts.deletions)")
+        #expect(facts.deletions.count == 3)
+    }
+
+    @Test("kill -9 at a random moment, then --resume, a few times: each tablet recreated once")
+    func killAndResume() throws {
+        let sandbox = try SandboxProcess(speed: 200)
+        try sandbox.changeImage()
+        try write(
+            """
+            apiVersion: vtop-rollout/v1
+            kind: RolloutPlan
+            metadata: {name: all}
+            spec:
+              cluster: example
+              namespace: example
+              stages:
+                - {name: tablets, release: tablets, maxConcurrent: {shards: 3}}
+
+            """, in: sandbox)
+        var generator = SystemRandomNumberGenerator()
+        var status: Int32 = -1
+        var kills = 0
+        for attempt in 0..<12 {
+            let process = Process()
+            process.executableURL = CLITests.binary
+            process.arguments =
+                [
+                    "plan", "apply", "plan.yaml", "--kubeconfig", sandbox.kubeconfig, "--time-scale", "200", "-o",
+                    "jsonl",
+                ]
+                + (attempt == 0 ? [] : ["--resume", "--force-unlock"])
+            process.currentDirectoryURL = sandbox.directory
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            if attempt < 4 {
+                // Kill -9 after a random number of progress events: a random moment, chosen by the
+                // run's own output rather than by the clock.
+                let target = Int.random(in: 5...60, using: &generator)
+                var seen = 0
+                while seen < target {
+                    let chunk = out.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    seen += chunk.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+                }
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    kills += 1
+                }
+            }
+            _ = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            status = process.terminationStatus
+            if process.terminationReason == .exit && status == 0 { break }
+        }
+        #expect(status == 0)
+        #expect(kills >= 1)
+        let facts = try sandbox.rolloutFacts()
+        #expect(facts.deletions.count == 30, "every tablet rolled")
+        #expect(facts.deletions.values.allSatisfy { $0 == 1 }, "\(facts.deletions.filter { $0.value != 1 })")
+        #expect(facts.maxDown == 1)
+        let state = try Data(contentsOf: sandbox.directory.appendingPathComponent("all.vtop-state.json"))
+        #expect((try JSONSerialization.jsonObject(with: state) as? [String: Any])?["status"] as? String == "done")
+    }
+
+    @Test("SIGINT stops releasing, saves, exits 5; --resume finishes")
+    func interruptAndResume() throws {
+        let sandbox = try SandboxProcess(speed: 100, fixture: "docs/examples/sandbox-reference.yaml")
+        try sandbox.changeImage()
+        try write(Self.canary.replacingOccurrences(of: "soak: 1m", with: "soak: 10m"), in: sandbox)
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["plan", "apply", "plan.yaml", "--kubeconfig", sandbox.kubeconfig, "--no-prompt"]
+        process.currentDirectoryURL = sandbox.directory
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The soak lasts 10 real minutes: wait until it has started, then interrupt.
+        var text = ""
+        while process.isRunning, !text.contains("soak 10m started") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGINT)
+        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 5, "\(text)")
+        #expect(text.contains("interrupted"))
+        let state = try Data(contentsOf: sandbox.directory.appendingPathComponent("canary.vtop-state.json"))
+        #expect(
+            (try JSONSerialization.jsonObject(with: state) as? [String: Any])?["status"] as? String == "interrupted")
+        let resumed = try sandbox.run(["plan", "apply", "plan.yaml", "--resume"] + Self.fast)
+        #expect(resumed.status == 3, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try sandbox.rolloutFacts().deletions.count == 1)
+    }
+
+    @Test("--dry-run prints what would be released and changes nothing")
+    func dryRun() throws {
+        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        try sandbox.changeImage()
+        try write(Self.canary, in: sandbox)
+        let run = try sandbox.run(["plan", "apply", "plan.yaml", "--dry-run"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("would release now:"))
+        #expect(run.stdout.contains("keyspace/commerce"))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: sandbox.directory.appendingPathComponent("canary.vtop-state.json").path))
+        #expect(try sandbox.history().isEmpty)
+    }
+
+    @Test("finish releases everything pending with the built-in plan")
+    func finish() throws {
+        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        try sandbox.changeImage()
+        let run = try sandbox.run(["finish"] + Self.fast)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(try sandbox.rolloutFacts().deletions.count == 3)
+        let status = try sandbox.run(["status", "-o", "json"])
+        #expect(!status.stdout.contains("\"scheduled\""), "nothing pending any more")
+        let nothing = try sandbox.run(["finish"] + Self.fast)
+        #expect(nothing.status == 0)
+        #expect(nothing.stdout.contains("nothing is pending"))
+    }
+}
