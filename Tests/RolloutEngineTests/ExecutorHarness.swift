@@ -77,7 +77,7 @@ final class ExecutorHarness {
             plan, against: inventory, options: PlannerOptions(allowDowntime: options.allowDowntime))
         graph = try #require(compiled.graph, "\(compiled.diagnostics.map(\.message))")
         let state = RunState(
-            plan: PlanIdentity(name: plan.name, hash: "test", path: nil),
+            plan: PlanIdentity(name: plan.name, hash: SHA256.hex(text), path: nil),
             cluster: ClusterIdentity(
                 server: "sandbox", namespace: "example", name: "example", uid: inventory.cluster.uid),
             graph: graph, inventory: inventory, now: epoch)

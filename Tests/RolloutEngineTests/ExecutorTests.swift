@@ -402,3 +402,65 @@ struct TimeWindowTests {
         #expect(night.nextOpening(after: monday0930) == sunday2300.addingTimeInterval(7 * 86_400 - 3600))
     }
 }
+
+@Suite("State file schema")
+struct StateSchemaTests {
+    @Test(
+        "Saved states of paused, waiting, interrupted and finished runs validate against schemas/state-file.schema.json"
+    )
+    func savedStatesValidate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtop-state-schema-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var files: [String] = []
+        var types: Set<String> = []
+        let plans = [
+            header + """
+                  stages:
+                    - {name: canary, release: tablets, select: {keyspace: commerce, pool: rdonly}, soak: 1m,
+                       healthChecks: [{replicationLag: {max: 10s}}, {http: {url: "http://x/{{tablet.alias}}"}},
+                                      {command: {argv: ["true"]}}]}
+                    - {name: gate, gate: {approval: {message: ok?}}}
+                    - {name: window, gate: {window: {allowed: [{days: [Mon], from: "09:00", to: "17:00"}]}}}
+                    - {name: rest, release: tablets}
+                """,
+            allTablets,
+        ]
+        for (index, plan) in plans.enumerated() {
+            let harness = try ExecutorHarness(plan: plan)
+            try harness.run()
+            types.formUnion(harness.events.map(\.type))
+            let file = dir.appendingPathComponent("state-\(index).json")
+            try RunStateCoding.encode(harness.saved).write(to: file)
+            files.append(file.path)
+        }
+        let schema = Snapshot.root.appendingPathComponent("schemas/state-file.schema.json")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: schema)) as? [String: Any])
+        let defs = try #require(json["$defs"] as? [String: Any])
+        let event = try #require((defs["event"] as? [String: Any])?["properties"] as? [String: Any])
+        let allowed = Set(try #require((event["type"] as? [String: Any])?["enum"] as? [String]))
+        #expect(types.isSubset(of: allowed), "event types missing from the schema: \(types.subtracting(allowed))")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments =
+            [
+                "python3", Snapshot.root.appendingPathComponent("Tests/RolloutPlanTests/schema_check.py").path,
+                schema.path,
+            ]
+            + files
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if process.terminationStatus == 3 || process.terminationStatus == 127 {
+            print("skipping the Python schema check: python3 with jsonschema and PyYAML is not available")
+            return
+        }
+        let verdicts = try #require(try JSONSerialization.jsonObject(with: data) as? [String: String])
+        for file in files { #expect(verdicts[file] == "valid", "\(file): \(verdicts[file] ?? "missing")") }
+    }
+}
