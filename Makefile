@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/vtop-rollout
 
-.PHONY: deps build demo test clean
+.PHONY: deps build demo tour test clean
 
 deps:
 	@scripts/install-deps.sh
@@ -11,6 +11,10 @@ build: deps
 	$(SWIFT) build
 
 demo: build
+	@$(BIN) demo
+
+# The imperative walk-through: validate the shipped plans, then release one tablet by hand on the sandbox.
+tour: build
 	@scripts/demo.sh
 
 test: deps

@@ -24,7 +24,7 @@ public struct ExecutorOptions: Sendable, Hashable {
     /// Creates options.
     public init(
         allowDowntime: Bool = false, checkInterval: PlanDuration = .seconds(5), timeScale: Double = 1,
-        approvalsByPrompt: Bool = false, patchAttempts: Int = 5, settleDelay: TimeInterval = 5
+        approvalsByPrompt: Bool = false, patchAttempts: Int = 5, settleDelay: TimeInterval = 2
     ) {
         self.settleDelay = settleDelay
         self.allowDowntime = allowDowntime
@@ -420,7 +420,7 @@ public struct Executor: Sendable {
             if uid != nil { $0.releasedUID = uid }
             if step.kind.isTablet { $0.wasPrimary = $0.wasPrimary ?? wasPrimary }
         }
-        log(now, "adopted", step.id, "\(describe(step.id)) has already rolled; confirming it")
+        log(now, "adopted", step.id, "\(describe(step.id)) shows nothing pending (already applied); confirming it")
     }
 
     private mutating func patchFailed(_ id: String, _ error: String, _ now: Date) {

@@ -15,6 +15,7 @@ struct VtopRollout: AsyncParsableCommand {
         version: ToolVersion.current,
         subcommands: [
             StatusCommand.self, ReleaseCommand.self, FinishCommand.self, PlanCommand.self, SandboxCommand.self,
+            DemoCommand.self, RBACCommand.self,
         ]
     )
 

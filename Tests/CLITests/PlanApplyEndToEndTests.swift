@@ -396,4 +396,88 @@ struct PlanApplyEndToEndTests {
         #expect(nothing.status == 0)
         #expect(nothing.stdout.contains("nothing is pending"))
     }
+
+    @Test("`rbac` grants every request a real apply, approve, status and finish make")
+    func rbacCoversRealRequests() throws {
+        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        try sandbox.changeImage()
+        try write(
+            Self.canary.replacingOccurrences(
+                of: "soak: 1m", with: "soak: 1m\n      healthChecks: [{replicationLag: {max: 10s}}]"), in: sandbox)
+        var log = ""
+        for arguments in [
+            ["plan", "apply", "plan.yaml", "-v"] + Self.fast, ["plan", "approve", "approve", "-v"],
+            ["plan", "apply", "plan.yaml", "--resume", "-v"] + Self.fast, ["status", "-v"],
+            ["finish", "-v", "--state", "configmap:example/finish-state"] + Self.fast,
+        ] {
+            log += try sandbox.run(arguments).stderr
+        }
+        // "GET http://127.0.0.1:PORT/api/v1/namespaces/example/pods?watch=1 200 3ms"
+        var used: Set<String> = []
+        for line in log.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count >= 3, let url = URL(string: String(parts[1])), url.path.contains("/namespaces/") else {
+                continue
+            }
+            let segments = url.path.split(separator: "/").map(String.init)
+            guard let ns = segments.firstIndex(of: "namespaces"), segments.count > ns + 2 else { continue }
+            var resource = segments[ns + 2]
+            let named = segments.count > ns + 3
+            if segments.count > ns + 4 { resource += "/" + segments[ns + 4] }
+            let query = url.query ?? ""
+            let verb: String =
+                switch parts[0] {
+                case "GET": query.contains("watch=1") ? "watch" : named ? "get" : "list"
+                case "PATCH": "patch"
+                case "POST": "create"
+                case "PUT": "update"
+                case "DELETE": "delete"
+                default: String(parts[0])
+                }
+            used.insert("\(resource) \(verb)")
+        }
+        let role = try CLITests.run(["rbac"]).stdout
+        var granted: Set<String> = []
+        var resources: [String] = []
+        for line in role.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            let items = { (prefix: String) in
+                text.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                    .split(separator: ",").map {
+                        $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                    }
+            }
+            if text.hasPrefix("resources:") { resources = items("resources:") }
+            if text.hasPrefix("verbs:") {
+                for resource in resources { for verb in items("verbs:") { granted.insert("\(resource) \(verb)") } }
+            }
+        }
+        #expect(used.contains("pods/proxy get"), "the replicationLag check went through the Pod proxy")
+        #expect(used.contains("leases update"))
+        #expect(used.contains("configmaps create"))
+        #expect(
+            used.subtracting(granted).isEmpty, "requests the Role does not allow: \(used.subtracting(granted).sorted())"
+        )
+    }
+
+    @Test("`vtop-rollout demo` runs the whole tour and proves the invariants from the history")
+    func demo() throws {
+        let run = try CLITests.run(["demo", "--speed", "1000"])
+        #expect(run.status == 0, "\(run.stdout.suffix(2000))\(run.stderr)")
+        #expect(run.stdout.contains("demo: approving gate approve-canary automatically"))
+        #expect(run.stdout.contains("tablets recreated: 30, each exactly once: yes"))
+        #expect(run.stdout.contains("most tablets down at once in one shard: 1"))
+        #expect(run.stdout.contains("all after the last tablet was Ready: yes"))
+    }
+
+    @Test("The demo's built-in plan is plans/demo-upgrade.yaml")
+    func demoPlanIsShipped() throws {
+        let shipped = try String(
+            contentsOf: CLITests.root.appendingPathComponent("plans/demo-upgrade.yaml"), encoding: .utf8)
+        let builtin = try CLITests.run(["demo", "--print-plan"]).stdout
+        #expect(
+            builtin.trimmingCharacters(in: .whitespacesAndNewlines)
+                == shipped.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }
