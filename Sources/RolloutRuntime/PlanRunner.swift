@@ -22,13 +22,17 @@ public struct PlanRunner: Sendable {
     public let prompt: (@Sendable (_ gate: String, _ message: String?) async -> Bool)?
     /// Receives every run event (progress output).
     public let output: @Sendable (RunEvent) -> Void
+    /// Receives the run's state after every change (a live view).
+    public let progress: (@Sendable (RunState) -> Void)?
 
     /// Creates a runner.
     public init(
         api: any ClusterAPI, store: any StateStore, actor: String, lock: LeaseLock?,
         renewEvery: Duration = .seconds(20),
-        prompt: (@Sendable (String, String?) async -> Bool)?, output: @escaping @Sendable (RunEvent) -> Void
+        prompt: (@Sendable (String, String?) async -> Bool)?, output: @escaping @Sendable (RunEvent) -> Void,
+        progress: (@Sendable (RunState) -> Void)? = nil
     ) {
+        self.progress = progress
         self.api = api
         self.store = store
         self.actor = actor
@@ -173,6 +177,7 @@ public struct PlanRunner: Sendable {
                     outcome = finished
                 }
             }
+            progress?(executor.state)
             if outcome != nil { break }
         }
         post.finish()

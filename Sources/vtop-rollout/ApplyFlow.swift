@@ -162,19 +162,28 @@ struct ApplyFlow {
             throw CommandFailure(message: "cannot take the lock: \(error)", code: Exit.failed)
         }
         let printer = RunPrinter(
-            format: options.output, color: color.useColor(environment: ProcessInfo.processInfo.environment))
+            format: options.output, color: color.useColor(environment: ProcessInfo.processInfo.environment),
+            live: isatty(STDOUT_FILENO) == 1, timeScale: options.timeScale)
         if options.output == .text {
             Console.line(
                 "\(options.resume ? "resuming" : "applying") plan \(plan.name) (\(state.graph.steps.count) steps) on "
                     + "\(namespace)/\(plan.cluster); state: \(store.location)")
         }
         var ask: (@Sendable (String, String?) async -> Bool)?
-        if prompting { ask = { @Sendable gate, message in await Prompt.approve(gate: gate, message: message) } }
+        if prompting {
+            ask = { @Sendable gate, message in
+                printer.suspend(true)
+                defer { printer.suspend(false) }
+                return await Prompt.approve(gate: gate, message: message)
+            }
+        }
         let runner = PlanRunner(
-            api: client, store: store, actor: actor, lock: lock, prompt: ask, output: { printer.print($0) })
+            api: client, store: store, actor: actor, lock: lock, prompt: ask, output: { printer.print($0) },
+            progress: { printer.update($0) })
         let outcome: RunOutcome
         do {
             outcome = try await runner.run(executor, interrupts: Signals.interrupts())
+            printer.finish()
         } catch let stop as PlanRunner.Stop {
             if case .lockLost = stop { throw CommandFailure(message: stop.description, code: Exit.locked) }
             throw CommandFailure(message: stop.description, code: Exit.failed)
@@ -293,15 +302,52 @@ enum Signals {
     }
 }
 
-/// Writes run events: one line each (text), or one JSON object per line (jsonl, docs/state-file.md).
+/// Writes run events: one line each (text), or one JSON object per line (jsonl, docs/plan-apply.md).
+/// On a terminal, text mode also keeps a live view (`RunProgress`) redrawn under the scrolling
+/// lines, and leaves the "waiting for" lines to it.
 final class RunPrinter: @unchecked Sendable {
     let format: RunOutputFormat
     let color: Bool
+    let live: Bool
+    let timeScale: Double
     private let lock = NSLock()
+    private var footerLines = 0
+    private var state: RunState?
+    private var ticker: Task<Void, Never>?
+    private var suspended = false
 
-    init(format: RunOutputFormat, color: Bool) {
+    init(format: RunOutputFormat, color: Bool, live: Bool = false, timeScale: Double = 1) {
         self.format = format
         self.color = color
+        self.live = live && format == .text
+        self.timeScale = timeScale
+        if self.live {
+            ticker = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    self?.redraw()
+                }
+            }
+        }
+    }
+
+    deinit { ticker?.cancel() }
+
+    /// The latest state, for the live view.
+    func update(_ state: RunState) {
+        guard live else { return }
+        lock.lock()
+        self.state = state
+        lock.unlock()
+        redraw()
+    }
+
+    /// Stops the live view, leaving its last frame on the screen.
+    func finish() {
+        ticker?.cancel()
+        lock.lock()
+        footerLines = 0
+        lock.unlock()
     }
 
     func print(_ event: RunEvent) {
@@ -317,6 +363,7 @@ final class RunPrinter: @unchecked Sendable {
             }
             if let data = try? encoder.encode(event) { Console.line(String(decoding: data, as: UTF8.self)) }
         case .text:
+            if live && event.type == "waiting" { return }
             let time = RunStateCoding.timestamp(event.at).dropFirst(11).prefix(8)
             let marker =
                 switch event.type {
@@ -326,8 +373,39 @@ final class RunPrinter: @unchecked Sendable {
                 case "finished": paint("■", 1)
                 default: "·"
                 }
-            Console.line("\(time) \(marker) \(event.message)")
+            Console.write(erase() + "\(time) \(marker) \(event.message)\n" + footer())
         }
+    }
+
+    /// Hides the live view while a question waits for an answer on the terminal.
+    func suspend(_ suspended: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        if suspended { Console.write(erase()) }
+        footerLines = 0
+        self.suspended = suspended
+    }
+
+    private func redraw() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard live, state != nil, !suspended else { return }
+        Console.write(erase() + footer())
+    }
+
+    /// Moves up over the previous frame and clears it.
+    private func erase() -> String {
+        guard live, footerLines > 0 else { return "" }
+        return "\u{1B}[\(footerLines)A\u{1B}[J"
+    }
+
+    private func footer() -> String {
+        guard live, !suspended, let state else { return "" }
+        let width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
+        let text = RunProgress(width: width).render(state, now: Date(), timeScale: timeScale)
+        let frame = paint(String(repeating: "─", count: min(width, 60)), 2) + "\n" + text
+        footerLines = frame.filter { $0 == "\n" }.count
+        return frame
     }
 
     private func paint(_ text: String, _ code: Int) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }

@@ -464,3 +464,27 @@ struct StateSchemaTests {
         for file in files { #expect(verdicts[file] == "valid", "\(file): \(verdicts[file] ?? "missing")") }
     }
 }
+
+@Suite("Live view")
+struct RunProgressTests {
+    @Test("Stages with bars and counts, the shards in flight with what they wait for, time left, and a stall warning")
+    func frame() throws {
+        let harness = try ExecutorHarness(plan: allTablets)
+        try harness.run(stopAfterReleases: 6)
+        let state = harness.executor.state
+        let frame = RunProgress(stallAfter: 300, width: 120).render(state, now: harness.now)
+        let lines = frame.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasPrefix("tablets "))
+        #expect(lines[0].contains("[") && lines[0].contains("in flight"))
+        #expect(lines[1].hasPrefix("vtgate "))
+        #expect(lines.contains("in flight:"))
+        #expect(lines.contains { $0.hasPrefix("  customer/") || $0.hasPrefix("  commerce/") })
+        #expect(lines.last?.hasPrefix("elapsed ") == true)
+        #expect(lines.last?.contains("left (critical path)") == true)
+        #expect(!frame.contains("warning"))
+        let stalled = RunProgress(stallAfter: 300).render(state, now: harness.now.addingTimeInterval(3600))
+        #expect(stalled.contains("warning: no step has finished for"))
+        #expect(
+            RunProgress(width: 60).render(state, now: harness.now).split(separator: "\n").allSatisfy { $0.count <= 60 })
+    }
+}
