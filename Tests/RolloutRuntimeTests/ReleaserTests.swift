@@ -47,6 +47,25 @@ final class Lines: @unchecked Sendable {
             lines.all == ["dry run: would add rollout.planetscale.com/released to VitessCell example-zone1-5abb61ae"])
     }
 
+    /// The shard gets its change only once the keyspace is released, which a dry run never does: it
+    /// must not check the shard (that refused with `prerequisite-pending`), only name it.
+    @Test func dryRunOfATabletBehindAPendingKeyspaceNamesEveryStep() async throws {
+        let cluster = try FakeCluster(try InventoryLoaderTests.snapshot())
+        let lines = Lines()
+        let outcome = try await Self.releaser(cluster, lines).release(
+            .tablet(TabletAlias("zone1-1111111112")!), allowDowntime: false, dryRun: true, wait: true,
+            timeout: .seconds(60))
+        #expect(outcome == .dryRun)
+        #expect(!cluster.calls.contains { $0.hasPrefix("patch") })
+        #expect(cluster.created.isEmpty)
+        #expect(
+            lines.all == [
+                "prerequisite: keyspace customer still holds the change; releasing it first",
+                "dry run: would add rollout.planetscale.com/released to VitessKeyspace example-customer-8b6e3b93",
+                "dry run: then shard customer/-80, then tablet zone1-1111111112, once the prerequisites have scheduled it",
+            ])
+    }
+
     @Test func refusalsPatchNothing() async throws {
         let cluster = try FakeCluster(try InventoryLoaderTests.snapshot())
         await #expect(throws: ReleaseRefusal.self) {
