@@ -111,28 +111,11 @@ public struct Releaser: Sendable {
     /// Records the release as a Kubernetes Event on the VitessCluster. An audit failure is reported,
     /// never fatal: the release itself already happened.
     private func audit(_ target: ReleaseObject, clusterUID: String?, actor: String) async {
-        var involved: [String: JSONValue] = [
-            "apiVersion": "planetscale.com/v2", "kind": "VitessCluster", "name": .string(cluster),
-            "namespace": .string(namespace),
-        ]
-        if let clusterUID { involved["uid"] = .string(clusterUID) }
-        let now = ISO8601DateFormatter().string(from: Date())
-        let event = KubeObject(
-            .object([
-                "apiVersion": "v1", "kind": "Event",
-                "metadata": .object([
-                    "generateName": .string("\(cluster).vtop-rollout-"), "namespace": .string(namespace),
-                ]),
-                "involvedObject": .object(involved),
-                "reason": "VtopRolloutRelease", "type": "Normal",
-                "message": .string(
-                    "\(actor) released \(target.request) (\(target.objectKind) \(target.objectName)) with vtop-rollout"),
-                "source": .object(["component": "vtop-rollout"]), "reportingComponent": "vtop-rollout",
-                "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": 1,
-            ]))
-        do {
-            _ = try await api.create(.event, namespace: namespace, object: event)
-        } catch {
+        let audit = Audit(api: api, cluster: cluster, namespace: namespace, clusterUID: clusterUID)
+        if let error = await audit.record(
+            reason: "VtopRolloutRelease",
+            message: "\(actor) released \(target.request) (\(target.objectKind) \(target.objectName)) with vtop-rollout")
+        {
             report("warning: could not record the audit Event: \(error)")
         }
     }
