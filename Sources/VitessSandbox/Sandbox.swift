@@ -140,34 +140,39 @@ public final class Sandbox: Sendable {
                 headers: [("Retry-After", "1")])
         }
         if request.method == "PATCH", roll(faults.conflictRate) {
-            return .error(APIError(code: 409, reason: "Conflict", message: "injected fault: the object has been modified"))
+            return .error(
+                APIError(code: 409, reason: "Conflict", message: "injected fault: the object has been modified"))
         }
+        let proxy = TabletProxy(store: store, replicationLag: self.operator.faults.replicationLag)
+        if let proxied = proxy.respond(request) { return proxied }
         return APIRouter(store: store).handle(request)
     }
 
     private func control(_ request: APIRequest) -> APIResponse {
         switch (request.method, request.path) {
         case ("GET", "/sandbox/v1/faults"):
-            return .full(status: 200, headers: [("Content-Type", "application/json")],
-                         body: (try? JSONEncoder().encode(requestFaults)) ?? Data())
-        case ("PUT", "/sandbox/v1/faults"), ("POST", "/sandbox/v1/faults"):
-            guard let decoded = try? JSONDecoder().decode(RequestFaults.self, from: request.body) else {
-                return .error(.badRequest("expected a JSON object of fault settings"))
+            return Self.encoded(requestFaults)
+        case ("PUT", "/sandbox/v1/faults"), ("POST", "/sandbox/v1/faults"), ("PATCH", "/sandbox/v1/faults"):
+            switch Self.settings(request, current: requestFaults) {
+            case .success(let decoded):
+                requestFaults = decoded
+                return Self.encoded(decoded)
+            case .failure(let error):
+                return .error(.badRequest("expected a JSON object of fault settings: \(error)"))
             }
-            requestFaults = decoded
-            return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
         case ("GET", "/sandbox/v1/history"):
-            return .full(status: 200, headers: [("Content-Type", "application/json")],
-                         body: (try? JSONEncoder().encode(self.operator.history)) ?? Data())
+            return Self.encoded(self.operator.history)
         case ("GET", "/sandbox/v1/rollout-faults"):
-            return .full(status: 200, headers: [("Content-Type", "application/json")],
-                         body: (try? JSONEncoder().encode(self.operator.faults)) ?? Data())
-        case ("PUT", "/sandbox/v1/rollout-faults"), ("POST", "/sandbox/v1/rollout-faults"):
-            guard let decoded = try? JSONDecoder().decode(RolloutFaults.self, from: request.body) else {
-                return .error(.badRequest("expected a JSON object of rollout fault settings"))
+            return Self.encoded(self.operator.faults)
+        case ("PUT", "/sandbox/v1/rollout-faults"), ("POST", "/sandbox/v1/rollout-faults"),
+            ("PATCH", "/sandbox/v1/rollout-faults"):
+            switch Self.settings(request, current: self.operator.faults) {
+            case .success(let decoded):
+                self.operator.faults = decoded
+                return Self.encoded(decoded)
+            case .failure(let error):
+                return .error(.badRequest("expected a JSON object of rollout fault settings: \(error)"))
             }
-            self.operator.faults = decoded
-            return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
         case ("GET", "/sandbox/v1/clock"):
             return .json(200, ["now": .double(clock.now())])
         case ("POST", "/sandbox/v1/compact"):
@@ -175,6 +180,26 @@ public final class Sandbox: Sendable {
             return .json(200, ["compactedRevision": .int(store.compactedRevision)])
         default:
             return .error(APIError.notFound404(request.path))
+        }
+    }
+
+    /// A JSON body of an encodable value, keys sorted.
+    private static func encoded(_ value: some Encodable) -> APIResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return .full(
+            status: 200, headers: [("Content-Type", "application/json")], body: (try? encoder.encode(value)) ?? Data())
+    }
+
+    /// Fault settings from a control request: PUT and POST replace them (absent keys take their defaults), PATCH
+    /// merges the body into the current settings as an RFC 7386 merge patch (`null` removes a key).
+    private static func settings<Settings: Codable>(_ request: APIRequest, current: Settings) -> Result<
+        Settings, any Error
+    > {
+        Result {
+            guard request.method == "PATCH" else { return try JSONDecoder().decode(Settings.self, from: request.body) }
+            let base = try JSON.parse(try JSONEncoder().encode(current))
+            return try JSONDecoder().decode(Settings.self, from: Patch.merge(base, try JSON.parse(request.body)).data)
         }
     }
 
