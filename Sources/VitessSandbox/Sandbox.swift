@@ -211,36 +211,76 @@ public final class Sandbox: Sendable {
         }
     }
 
-    /// Serves the sandbox on 127.0.0.1.
-    public func serve(port: Int = 0, bookmarkInterval: Double = 1) async throws -> APIServer {
+    /// Serves the sandbox on 127.0.0.1: plain HTTP, or HTTPS with authentication when given `credentials`.
+    public func serve(port: Int = 0, bookmarkInterval: Double = 1, credentials: SandboxCredentials? = nil)
+        async throws -> APIServer
+    {
         var hooks = APIServer.Hooks(respond: { [self] in respond($0) })
         hooks.delay = { [self] in Double(requestFaults.delayMilliseconds) / 1000 }
         hooks.dropWatch = { [self] in roll(requestFaults.dropWatchRate) }
-        return try await APIServer(store: store, hooks: hooks, port: port, bookmarkInterval: bookmarkInterval)
+        return try await APIServer(
+            store: store, hooks: hooks, port: port, credentials: credentials, bookmarkInterval: bookmarkInterval)
     }
 
     /// A kubeconfig pointing at `server` with context `sandbox`.
-    public static func kubeconfig(server: String, namespace: String) -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: sandbox
-          cluster:
-            server: \(server)
-        users:
-        - name: sandbox
-          user:
-            token: sandbox
-        contexts:
-        - name: sandbox
-          context:
-            cluster: sandbox
-            user: sandbox
-            namespace: \(namespace)
-        current-context: sandbox
+    ///
+    /// Without credentials (plain HTTP) the user carries a placeholder token the server ignores. With them, the
+    /// cluster pins the sandbox CA, context `sandbox` authenticates with the client certificate, and context
+    /// `sandbox-token` with the bearer token, so both methods can be tried with `kubectl --context`.
+    public static func kubeconfig(server: String, namespace: String, credentials: SandboxCredentials? = nil) -> String {
+        let base64 = { (pem: String) in Data(pem.utf8).base64EncodedString() }
+        guard let credentials else {
+            return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: sandbox
+                  cluster:
+                    server: \(server)
+                users:
+                - name: sandbox
+                  user:
+                    token: sandbox
+                contexts:
+                - name: sandbox
+                  context:
+                    cluster: sandbox
+                    user: sandbox
+                    namespace: \(namespace)
+                current-context: sandbox
 
-        """
+                """
+        }
+        return """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: sandbox
+              cluster:
+                server: \(server)
+                certificate-authority-data: \(base64(credentials.certificateAuthorityPEM))
+            users:
+            - name: sandbox
+              user:
+                client-certificate-data: \(base64(credentials.clientCertificatePEM))
+                client-key-data: \(base64(credentials.clientKeyPEM))
+            - name: sandbox-token
+              user:
+                token: \(credentials.token)
+            contexts:
+            - name: sandbox
+              context:
+                cluster: sandbox
+                user: sandbox
+                namespace: \(namespace)
+            - name: sandbox-token
+              context:
+                cluster: sandbox
+                user: sandbox-token
+                namespace: \(namespace)
+            current-context: sandbox
+
+            """
     }
 
     /// RFC 3339 in UTC, second precision, as Kubernetes prints times.
