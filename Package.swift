@@ -98,7 +98,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout", "vtop-bench"], exclude: ["Fixtures"]),
         .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
-        .testTarget(name: "VitessSandboxTests", dependencies: ["VitessSandbox", "VitessModel"]),
+        // KubeClient only to prove our own client works against the sandbox (TLS, pagination), as kubectl does.
+        .testTarget(name: "VitessSandboxTests", dependencies: ["VitessSandbox", "VitessModel", "KubeClient"]),
     ],
     swiftLanguageModes: [.v6]
 )
