@@ -31,18 +31,22 @@ struct SandboxCommand: AsyncParsableCommand {
         help: ArgumentHelp("A fault, repeatable: \(FaultSettings.usage). See docs/sandbox.md.", valueName: "fault"))
     var faults: [String] = []
 
+    func validate() throws {
+        // Checked before anything starts, so a typo in a fault is a usage error, not a half-started sandbox.
+        do {
+            _ = try FaultSettings(flags: faults)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     func run() async throws {
         var cluster = BuiltinFixture.cluster
         if let fixture {
             let text = try String(contentsOfFile: fixture, encoding: .utf8)
             cluster = try Self.decode(text)
         }
-        let settings: FaultSettings
-        do {
-            settings = try FaultSettings(flags: faults)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let settings = try FaultSettings(flags: faults)
         let sandbox = try Sandbox(cluster: cluster, clock: ScaledClock(speed: speed))
         sandbox.requestFaults = settings.request
         sandbox.operator.faults = settings.rollout
