@@ -23,6 +23,10 @@ let package = Package(
         // Only the sandbox's emulated API server uses these (design §7): HTTP/1.1 and mTLS.
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        // Only the sandbox: `--tls` makes a throwaway CA and server and client certificates at start-up.
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
     ],
     targets: [
         // System library over libcurl (Debian: libcurl4-openssl-dev). shim.h gives typed wrappers
@@ -65,6 +69,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .executableTarget(
@@ -91,7 +98,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["vtop-rollout", "vtop-bench"], exclude: ["Fixtures"]),
         .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
-        .testTarget(name: "VitessSandboxTests", dependencies: ["VitessSandbox", "VitessModel"]),
+        // KubeClient only to prove our own client works against the sandbox (TLS, pagination), as kubectl does.
+        .testTarget(name: "VitessSandboxTests", dependencies: ["VitessSandbox", "VitessModel", "KubeClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

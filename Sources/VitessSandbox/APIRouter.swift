@@ -222,13 +222,54 @@ public struct APIRouter: Sendable {
                     bookmarks: request.query["allowWatchBookmarks"] == "true",
                     timeoutSeconds: request.query["timeoutSeconds"].flatMap { Int($0) }))
         }
-        let (items, revision) = store.list(type, namespace: namespace, labels: labels, fields: fields)
+        var (items, revision) = store.list(type, namespace: namespace, labels: labels, fields: fields)
+        var metadata: JSON = [:]
+        if let text = request.query["continue"], !text.isEmpty {
+            guard let token = ContinueToken(text) else {
+                throw APIError.badRequest("continue key is not valid: the token is malformed")
+            }
+            if token.revision < store.compactedRevision {
+                // As kube-apiserver does once etcd compacted the page's revision: 410, plus a token that goes on
+                // from the same key at the current revision, for a client that accepts an inconsistent list.
+                let fresh = ContinueToken(revision: revision, after: token.after)
+                var status = APIError(
+                    code: 410, reason: "Expired",
+                    message: "The provided continue parameter is too old to display a consistent list result. "
+                        + "You can start a new list without the continue parameter, or use the continue token in "
+                        + "this response to retrieve the remainder of the results. Continuing with the provided "
+                        + "token results in an inconsistent list - objects that were created, modified, or deleted "
+                        + "between the time the first chunk was returned and now may show up in the list."
+                ).status
+                status["metadata"] = ["continue": .string(fresh.text)]
+                return .json(410, status)
+            }
+            items = items.filter { Self.key($0) > token.after }
+            // Every page reports the first page's revision, so a watch started from it misses nothing.
+            revision = token.revision
+        }
+        if let text = request.query["limit"], !text.isEmpty {
+            guard let limit = Int(text), limit >= 0 else { throw APIError.badRequest("limit must be a whole number") }
+            if limit > 0 && items.count > limit {
+                let remaining = items.count - limit
+                items = Array(items.prefix(limit))
+                metadata["continue"] = .string(
+                    ContinueToken(revision: revision, after: Self.key(items[limit - 1])).text)
+                // The API server counts what is left only when no selector filters the list.
+                if labels == .everything && fields == .everything { metadata["remainingItemCount"] = .int(remaining) }
+            }
+        }
+        metadata["resourceVersion"] = .string(String(revision))
         return .json(
             200,
             [
                 "kind": .string("\(type.kind)List"), "apiVersion": .string(type.groupVersion),
-                "metadata": ["resourceVersion": .string(String(revision))], "items": .array(items),
+                "metadata": metadata, "items": .array(items),
             ])
+    }
+
+    /// The store's sort key of an object: `namespace/name`.
+    private static func key(_ object: JSON) -> String {
+        "\(object[path: ["metadata", "namespace"]].string ?? "")/\(object[path: ["metadata", "name"]].string ?? "")"
     }
 
     private var namespaceList: JSON {
@@ -266,5 +307,37 @@ extension APIError {
     /// A path the server does not serve.
     static func notFound404(_ path: String) -> APIError {
         APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(path))")
+    }
+}
+
+/// The opaque `continue` token of a paged list: the revision of the first page and the key of the last object
+/// returned, base64 of JSON as kube-apiserver's tokens are (`{"v":"meta.k8s.io/v1","rv":N,"start":KEY}`).
+struct ContinueToken: Equatable {
+    /// The store revision the first page was read at.
+    var revision: Int
+    /// The last `namespace/name` returned; the next page starts after it.
+    var after: String
+
+    init(revision: Int, after: String) {
+        self.revision = revision
+        self.after = after
+    }
+
+    /// Decodes a token; nil when it is not one of ours.
+    init?(_ text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let json = try? JSON.parse(data),
+            json["v"].string == "meta.k8s.io/v1", let revision = json["rv"].int, let start = json["start"].string
+        else { return nil }
+        self.revision = revision
+        after = start
+    }
+
+    /// The token text: URL-safe base64 without padding, so it travels in a query unescaped.
+    var text: String {
+        let json: JSON = ["v": "meta.k8s.io/v1", "rv": .int(revision), "start": .string(after)]
+        return json.data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

@@ -31,13 +31,17 @@ public final class APIServer: Sendable {
     /// The bookmark period of watches, in seconds of real time.
     public let bookmarkInterval: Double
 
-    /// Binds and starts serving. `tls` switches to HTTPS.
+    /// Binds and starts serving. With `credentials` it serves HTTPS and answers 401 to any request that has
+    /// neither a client certificate signed by their CA nor their bearer token; without, plain HTTP and no
+    /// authentication.
     public init(
-        store: ObjectStore, hooks: Hooks, port: Int = 0, tls: NIOSSLContext? = nil, bookmarkInterval: Double = 1
+        store: ObjectStore, hooks: Hooks, port: Int = 0, credentials: SandboxCredentials? = nil,
+        bookmarkInterval: Double = 1
     ) async throws {
         self.store = store
         self.hooks = hooks
         self.bookmarkInterval = bookmarkInterval
+        let tls = try credentials?.serverContext()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         self.group = group
         let bootstrap = ServerBootstrap(group: group)
@@ -50,7 +54,8 @@ public final class APIServer: Sendable {
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        HTTPHandler(store: store, hooks: hooks, bookmarkInterval: bookmarkInterval))
+                        HTTPHandler(
+                            store: store, hooks: hooks, credentials: credentials, bookmarkInterval: bookmarkInterval))
                 }
             }
         do {
@@ -76,16 +81,31 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let store: ObjectStore
     private let hooks: APIServer.Hooks
+    private let credentials: SandboxCredentials?
     private let bookmarkInterval: Double
     private var head: HTTPRequestHead?
     private var body = Data()
     private var watchID: Int?
     private var ticker: RepeatedTask?
+    /// Whether this connection's TLS handshake verified a client certificate; asked once per connection.
+    private var clientCertificate: Bool?
 
-    init(store: ObjectStore, hooks: APIServer.Hooks, bookmarkInterval: Double) {
+    init(store: ObjectStore, hooks: APIServer.Hooks, credentials: SandboxCredentials?, bookmarkInterval: Double) {
         self.store = store
         self.hooks = hooks
+        self.credentials = credentials
         self.bookmarkInterval = bookmarkInterval
+    }
+
+    /// Whether the request may proceed: always over plain HTTP; over TLS with a verified client certificate (the
+    /// handshake rejects one the CA did not sign) or the bearer token, as kube-apiserver's authenticators do.
+    private func authenticated(_ request: APIRequest, context: ChannelHandlerContext) -> Bool {
+        guard let credentials else { return true }
+        if clientCertificate == nil {
+            let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+            clientCertificate = tls?.peerCertificate != nil
+        }
+        return clientCertificate == true || credentials.accepts(authorization: request.headers["authorization"])
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -101,7 +121,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }
             let request = APIRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
-            let response = hooks.respond(request)
+            let response =
+                authenticated(request, context: context)
+                ? hooks.respond(request) : .error(APIError(code: 401, reason: "Unauthorized", message: "Unauthorized"))
             let delay = hooks.delay()
             let keepAlive = head.isKeepAlive
             let version = head.version

@@ -29,6 +29,10 @@ public struct RolloutFaults: Sendable, Equatable, Codable {
     public var failReparent: Bool = false
     /// Restart time multipliers per Pod name ("takes N times longer to restart").
     public var slowRestart: [String: Double] = [:]
+    /// Replication lag in whole seconds per tablet alias (`zone1-0790125915`), as vttablet reports it through the
+    /// Pod proxy (`/debug/vars` `replicationLagSec`). It follows the alias across Pod recreation and applies only
+    /// while the tablet is not the primary.
+    public var replicationLag: [String: Int] = [:]
 
     /// No faults.
     public init() {}
@@ -40,6 +44,16 @@ public struct RolloutFaults: Sendable, Equatable, Codable {
         neverReadyPods = try container.decodeIfPresent([String].self, forKey: .neverReadyPods) ?? []
         failReparent = try container.decodeIfPresent(Bool.self, forKey: .failReparent) ?? false
         slowRestart = try container.decodeIfPresent([String: Double].self, forKey: .slowRestart) ?? [:]
+        let lag = try container.decodeIfPresent([String: Int].self, forKey: .replicationLag) ?? [:]
+        for (key, seconds) in lag {
+            guard let alias = TabletAlias(key), seconds >= 0 else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .replicationLag, in: container,
+                    debugDescription:
+                        "replicationLag wants a tablet alias (cell-uid) and whole seconds >= 0, got \(key): \(seconds)")
+            }
+            replicationLag[alias.description] = seconds
+        }
     }
 }
 
@@ -96,8 +110,7 @@ public final class EmulatedOperator: Sendable {
     /// The ordered record of what happened.
     public var history: [HistoryRecord] { state.withLockedValue { $0.history } }
 
-    /// Current rollout faults.
-    /// Lifting a never-Ready fault lets the stuck Pods start, one emulated second later, as a
+    /// Current rollout faults. Lifting a never-Ready fault lets the stuck Pods start, one emulated second later, as a
     /// CrashLoopBackOff ends once its cause is fixed.
     public var faults: RolloutFaults {
         get { state.withLockedValue { $0.faults } }

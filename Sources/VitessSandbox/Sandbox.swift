@@ -74,9 +74,7 @@ public final class Sandbox: Sendable {
                     var owners = object[path: ["metadata", "ownerReferences"]].array
                 else { continue }
                 for index in owners.indices {
-                    if let old = owners[index]["uid"].string, let new = uids[old] {
-                        owners[index]["uid"] = .string(new)
-                    }
+                    if let old = owners[index]["uid"].string, let new = uids[old] { owners[index]["uid"] = .string(new) }
                 }
                 try store.mutate(type, namespace: namespace, name: name) {
                     $0[path: ["metadata", "ownerReferences"]] = .array(owners)
@@ -94,12 +92,8 @@ public final class Sandbox: Sendable {
         var cells: [String: JSON] = [:]
         for cell in store.list(.vitessCell, namespace: namespace).items {
             guard let name = cell[path: ["spec", "name"]].string else { continue }
-            cells[name] = [
-                "pendingChanges": cell[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map {
-                    .string($0)
-                } ?? "",
-                "gatewayAvailable": "True",
-            ]
+            cells[name] = ["pendingChanges": cell[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
+                           "gatewayAvailable": "True"]
         }
         var keyspaces: [String: JSON] = [:]
         for keyspace in store.list(.vitessKeyspace, namespace: namespace).items {
@@ -109,9 +103,7 @@ public final class Sandbox: Sendable {
             let tablets = sum("tablets")
             let updatedShards = shards.values.filter { $0["updatedTablets"] == $0["tablets"] }.count
             keyspaces[name] = [
-                "pendingChanges": keyspace[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map {
-                    .string($0)
-                } ?? "",
+                "pendingChanges": keyspace[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
                 "desiredShards": .int(shards.count), "shards": .int(shards.count), "readyShards": .int(shards.count),
                 "updatedShards": .int(updatedShards), "desiredTablets": .int(tablets), "tablets": .int(tablets),
                 "readyTablets": .int(sum("readyTablets")), "updatedTablets": .int(sum("updatedTablets")),
@@ -151,35 +143,36 @@ public final class Sandbox: Sendable {
             return .error(
                 APIError(code: 409, reason: "Conflict", message: "injected fault: the object has been modified"))
         }
+        let proxy = TabletProxy(store: store, replicationLag: self.operator.faults.replicationLag)
+        if let proxied = proxy.respond(request) { return proxied }
         return APIRouter(store: store).handle(request)
     }
 
     private func control(_ request: APIRequest) -> APIResponse {
         switch (request.method, request.path) {
         case ("GET", "/sandbox/v1/faults"):
-            return .full(
-                status: 200, headers: [("Content-Type", "application/json")],
-                body: (try? JSONEncoder().encode(requestFaults)) ?? Data())
-        case ("PUT", "/sandbox/v1/faults"), ("POST", "/sandbox/v1/faults"):
-            guard let decoded = try? JSONDecoder().decode(RequestFaults.self, from: request.body) else {
-                return .error(.badRequest("expected a JSON object of fault settings"))
+            return Self.encoded(requestFaults)
+        case ("PUT", "/sandbox/v1/faults"), ("POST", "/sandbox/v1/faults"), ("PATCH", "/sandbox/v1/faults"):
+            switch Self.settings(request, current: requestFaults) {
+            case .success(let decoded):
+                requestFaults = decoded
+                return Self.encoded(decoded)
+            case .failure(let error):
+                return .error(.badRequest("expected a JSON object of fault settings: \(error)"))
             }
-            requestFaults = decoded
-            return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
         case ("GET", "/sandbox/v1/history"):
-            return .full(
-                status: 200, headers: [("Content-Type", "application/json")],
-                body: (try? JSONEncoder().encode(self.operator.history)) ?? Data())
+            return Self.encoded(self.operator.history)
         case ("GET", "/sandbox/v1/rollout-faults"):
-            return .full(
-                status: 200, headers: [("Content-Type", "application/json")],
-                body: (try? JSONEncoder().encode(self.operator.faults)) ?? Data())
-        case ("PUT", "/sandbox/v1/rollout-faults"), ("POST", "/sandbox/v1/rollout-faults"):
-            guard let decoded = try? JSONDecoder().decode(RolloutFaults.self, from: request.body) else {
-                return .error(.badRequest("expected a JSON object of rollout fault settings"))
+            return Self.encoded(self.operator.faults)
+        case ("PUT", "/sandbox/v1/rollout-faults"), ("POST", "/sandbox/v1/rollout-faults"),
+            ("PATCH", "/sandbox/v1/rollout-faults"):
+            switch Self.settings(request, current: self.operator.faults) {
+            case .success(let decoded):
+                self.operator.faults = decoded
+                return Self.encoded(decoded)
+            case .failure(let error):
+                return .error(.badRequest("expected a JSON object of rollout fault settings: \(error)"))
             }
-            self.operator.faults = decoded
-            return .full(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
         case ("GET", "/sandbox/v1/clock"):
             return .json(200, ["now": .double(clock.now())])
         case ("POST", "/sandbox/v1/compact"):
@@ -187,6 +180,26 @@ public final class Sandbox: Sendable {
             return .json(200, ["compactedRevision": .int(store.compactedRevision)])
         default:
             return .error(APIError.notFound404(request.path))
+        }
+    }
+
+    /// A JSON body of an encodable value, keys sorted.
+    private static func encoded(_ value: some Encodable) -> APIResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return .full(
+            status: 200, headers: [("Content-Type", "application/json")], body: (try? encoder.encode(value)) ?? Data())
+    }
+
+    /// Fault settings from a control request: PUT and POST replace them (absent keys take their defaults), PATCH
+    /// merges the body into the current settings as an RFC 7386 merge patch (`null` removes a key).
+    private static func settings<Settings: Codable>(_ request: APIRequest, current: Settings) -> Result<
+        Settings, any Error
+    > {
+        Result {
+            guard request.method == "PATCH" else { return try JSONDecoder().decode(Settings.self, from: request.body) }
+            let base = try JSON.parse(try JSONEncoder().encode(current))
+            return try JSONDecoder().decode(Settings.self, from: Patch.merge(base, try JSON.parse(request.body)).data)
         }
     }
 
@@ -198,36 +211,76 @@ public final class Sandbox: Sendable {
         }
     }
 
-    /// Serves the sandbox on 127.0.0.1.
-    public func serve(port: Int = 0, bookmarkInterval: Double = 1) async throws -> APIServer {
+    /// Serves the sandbox on 127.0.0.1: plain HTTP, or HTTPS with authentication when given `credentials`.
+    public func serve(port: Int = 0, bookmarkInterval: Double = 1, credentials: SandboxCredentials? = nil)
+        async throws -> APIServer
+    {
         var hooks = APIServer.Hooks(respond: { [self] in respond($0) })
         hooks.delay = { [self] in Double(requestFaults.delayMilliseconds) / 1000 }
         hooks.dropWatch = { [self] in roll(requestFaults.dropWatchRate) }
-        return try await APIServer(store: store, hooks: hooks, port: port, bookmarkInterval: bookmarkInterval)
+        return try await APIServer(
+            store: store, hooks: hooks, port: port, credentials: credentials, bookmarkInterval: bookmarkInterval)
     }
 
     /// A kubeconfig pointing at `server` with context `sandbox`.
-    public static func kubeconfig(server: String, namespace: String) -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: sandbox
-          cluster:
-            server: \(server)
-        users:
-        - name: sandbox
-          user:
-            token: sandbox
-        contexts:
-        - name: sandbox
-          context:
-            cluster: sandbox
-            user: sandbox
-            namespace: \(namespace)
-        current-context: sandbox
+    ///
+    /// Without credentials (plain HTTP) the user carries a placeholder token the server ignores. With them, the
+    /// cluster pins the sandbox CA, context `sandbox` authenticates with the client certificate, and context
+    /// `sandbox-token` with the bearer token, so both methods can be tried with `kubectl --context`.
+    public static func kubeconfig(server: String, namespace: String, credentials: SandboxCredentials? = nil) -> String {
+        let base64 = { (pem: String) in Data(pem.utf8).base64EncodedString() }
+        guard let credentials else {
+            return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: sandbox
+                  cluster:
+                    server: \(server)
+                users:
+                - name: sandbox
+                  user:
+                    token: sandbox
+                contexts:
+                - name: sandbox
+                  context:
+                    cluster: sandbox
+                    user: sandbox
+                    namespace: \(namespace)
+                current-context: sandbox
 
-        """
+                """
+        }
+        return """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: sandbox
+              cluster:
+                server: \(server)
+                certificate-authority-data: \(base64(credentials.certificateAuthorityPEM))
+            users:
+            - name: sandbox
+              user:
+                client-certificate-data: \(base64(credentials.clientCertificatePEM))
+                client-key-data: \(base64(credentials.clientKeyPEM))
+            - name: sandbox-token
+              user:
+                token: \(credentials.token)
+            contexts:
+            - name: sandbox
+              context:
+                cluster: sandbox
+                user: sandbox
+                namespace: \(namespace)
+            - name: sandbox-token
+              context:
+                cluster: sandbox
+                user: sandbox-token
+                namespace: \(namespace)
+            current-context: sandbox
+
+            """
     }
 
     /// RFC 3339 in UTC, second precision, as Kubernetes prints times.

@@ -23,18 +23,48 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Where to write the kubeconfig (context 'sandbox').")
     var kubeconfigOut: String = "./sandbox.kubeconfig"
 
+    @Flag(help: "Serve HTTPS with a throwaway CA; clients authenticate with a client certificate or a bearer token.")
+    var tls = false
+
+    @Option(
+        name: .customLong("fault"),
+        help: ArgumentHelp("A fault, repeatable: \(FaultSettings.usage). See docs/sandbox.md.", valueName: "fault"))
+    var faults: [String] = []
+
+    func validate() throws {
+        // Checked before anything starts, so a typo in a fault is a usage error, not a half-started sandbox.
+        do {
+            _ = try FaultSettings(flags: faults)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     func run() async throws {
         var cluster = BuiltinFixture.cluster
         if let fixture {
             let text = try String(contentsOfFile: fixture, encoding: .utf8)
             cluster = try Self.decode(text)
         }
+        let settings = try FaultSettings(flags: faults)
         let sandbox = try Sandbox(cluster: cluster, clock: ScaledClock(speed: speed))
-        let server = try await sandbox.serve(port: port)
+        sandbox.requestFaults = settings.request
+        sandbox.operator.faults = settings.rollout
+        let credentials = tls ? try SandboxCredentials.generate() : nil
+        let server = try await sandbox.serve(port: port, credentials: credentials)
         let operatorLoop = Task { await sandbox.runOperator() }
-        let url = "http://127.0.0.1:\(server.port)"
-        try Sandbox.kubeconfig(server: url, namespace: sandbox.namespace)
-            .write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
+        let url = "\(tls ? "https" : "http")://127.0.0.1:\(server.port)"
+        // The kubeconfig holds the client key and token: readable by its owner only. Neither is ever printed.
+        let kubeconfig = Sandbox.kubeconfig(server: url, namespace: sandbox.namespace, credentials: credentials)
+        guard
+            FileManager.default.createFile(
+                atPath: kubeconfigOut, contents: Data(kubeconfig.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            operatorLoop.cancel()
+            await server.shutdown()
+            throw ValidationError("cannot write the kubeconfig to \(kubeconfigOut)")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: kubeconfigOut)
         // Written unbuffered: scripts wait for this exact line before they talk to the server.
         FileHandle.standardOutput.write(Data("sandbox ready: server=\(url) kubeconfig=\(kubeconfigOut)\n".utf8))
         await Self.waitForTermination()
