@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A `vtop-rollout sandbox` child process: the emulated cluster the end-to-end tests run against.
-final class SandboxProcess {
+final class ApplySandbox {
     let process = Process()
     let directory: URL
     let kubeconfig: String
@@ -158,13 +158,13 @@ struct PlanApplyEndToEndTests {
 
         """
 
-    func write(_ text: String, in sandbox: SandboxProcess, name: String = "plan.yaml") throws {
+    func write(_ text: String, in sandbox: ApplySandbox, name: String = "plan.yaml") throws {
         try text.write(to: sandbox.directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
     @Test("Approval gate across processes: exit 3, plan approve, then --resume finishes; history holds the invariants")
     func approvalRoundTrip() throws {
-        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        let sandbox = try ApplySandbox(fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
         try write(Self.canary, in: sandbox)
         let first = try sandbox.run(["plan", "apply", "plan.yaml"] + Self.fast)
@@ -196,7 +196,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("A changed plan, a missing state and an unreadable state are refused with exit code 2")
     func resumeRefusals() throws {
-        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        let sandbox = try ApplySandbox(fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
         try write(Self.canary, in: sandbox)
         let missing = try sandbox.run(["plan", "apply", "plan.yaml", "--resume"] + Self.fast)
@@ -220,7 +220,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("A second run against the same cluster is locked out with exit code 6, naming the holder")
     func lockConflict() throws {
-        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        let sandbox = try ApplySandbox(fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
         // A live Lease held by someone else, renewed just now.
         let now = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: "Z", with: ".000000Z")
@@ -243,7 +243,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("Pause on a tablet that never becomes Ready (exit 4), then resume after the fault is lifted")
     func pauseAndResume() throws {
-        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        let sandbox = try ApplySandbox(fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
         _ = try sandbox.http("PUT", "/sandbox/v1/rollout-faults", body: #"{"neverReadyImages":["v18.0.0"]}"#)
         try write(
@@ -274,7 +274,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("kill -9 at a random moment, then --resume, a few times: each tablet recreated once")
     func killAndResume() throws {
-        let sandbox = try SandboxProcess(speed: 200)
+        let sandbox = try ApplySandbox(speed: 200)
         try sandbox.changeImage()
         try write(
             """
@@ -337,7 +337,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("SIGINT stops releasing, saves, exits 5; --resume finishes")
     func interruptAndResume() throws {
-        let sandbox = try SandboxProcess(speed: 100, fixture: "docs/examples/sandbox-reference.yaml")
+        let sandbox = try ApplySandbox(speed: 100, fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
         try write(Self.canary.replacingOccurrences(of: "soak: 1m", with: "soak: 10m"), in: sandbox)
         let process = Process()
@@ -370,7 +370,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("--dry-run prints what would be released and changes nothing")
     func dryRun() throws {
-        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        let sandbox = try ApplySandbox(fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
         try write(Self.canary, in: sandbox)
         let run = try sandbox.run(["plan", "apply", "plan.yaml", "--dry-run"])
@@ -385,7 +385,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("finish releases everything pending with the built-in plan")
     func finish() throws {
-        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        let sandbox = try ApplySandbox(fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
         let run = try sandbox.run(["finish"] + Self.fast)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
@@ -399,7 +399,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("`rbac` grants every request a real apply, approve, status and finish make")
     func rbacCoversRealRequests() throws {
-        let sandbox = try SandboxProcess(fixture: "docs/examples/sandbox-reference.yaml")
+        let sandbox = try ApplySandbox(fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
         try write(
             Self.canary.replacingOccurrences(
