@@ -40,6 +40,25 @@ public enum DefaultPlan {
     /// How many shards roll at once unless `--max-shards` says otherwise.
     public static let defaultShards = 4
 
+    /// How a run's state names the built-in plan: `builtin:STAGE,STAGE;shards=N`.
+    public static let pathPrefix = "builtin:"
+
+    /// The state's `plan.path` for the built-in plan with these stages and shards.
+    public static func path(stages: [String], shards: Int) -> String {
+        "\(pathPrefix)\(stages.joined(separator: ","));shards=\(shards)"
+    }
+
+    /// The stages and shards a state's `plan.path` records, so that `finish --resume` rebuilds the
+    /// same text; nil when the path is not the built-in plan's. Shards are nil when not recorded.
+    public static func parse(path: String) -> (stages: [String], shards: Int?)? {
+        guard path.hasPrefix(pathPrefix) else { return nil }
+        let parts = path.dropFirst(pathPrefix.count).split(separator: ";", omittingEmptySubsequences: false)
+        let stages = parts.first.map { $0.split(separator: ",").map(String.init) } ?? []
+        guard !stages.isEmpty, stages.allSatisfy(stageNames.contains) else { return nil }
+        let shards = parts.dropFirst().first { $0.hasPrefix("shards=") }.flatMap { Int($0.dropFirst("shards=".count)) }
+        return (stages, shards)
+    }
+
     /// The plan's YAML for a cluster.
     public static func text(
         cluster: String, namespace: String, shards: Int = defaultShards, only: [String] = stageNames

@@ -20,13 +20,17 @@ public struct ExecutorOptions: Sendable, Hashable {
     /// order: right after a shard's release, its Pods may not show their `scheduled` yet. Real time,
     /// not scaled.
     public var settleDelay: TimeInterval
+    /// The command that continues this run, named in the messages of a run that stops.
+    public var resumeCommand: String
 
     /// Creates options.
     public init(
         allowDowntime: Bool = false, checkInterval: PlanDuration = .seconds(5), timeScale: Double = 1,
-        approvalsByPrompt: Bool = false, patchAttempts: Int = 5, settleDelay: TimeInterval = 2
+        approvalsByPrompt: Bool = false, patchAttempts: Int = 5, settleDelay: TimeInterval = 2,
+        resumeCommand: String = "plan apply --resume"
     ) {
         self.settleDelay = settleDelay
+        self.resumeCommand = resumeCommand
         self.allowDowntime = allowDowntime
         self.checkInterval = checkInterval
         self.timeScale = timeScale
@@ -152,6 +156,8 @@ public struct Executor: Sendable {
     private var dirty = false
     private var actions: [ExecutorAction] = []
     private var wakeAt: Date?
+    /// The first `now` this executor saw: a resumed run's timeouts count from here at the earliest.
+    private var runStart: Date?
 
     private enum Stop: Equatable {
         case failure(FailurePolicy, step: String, reason: String)
@@ -179,15 +185,15 @@ public struct Executor: Sendable {
                 // The patch may or may not have reached the server; the live check sees `released`.
                 record.phase = .pending
             case .failed:
-                record.phase = record.releasedAt == nil ? .pending : .released
                 record.reason = nil
                 record.finishedAt = nil
                 record.startedAt = nil
+                if graph.step(id)?.kind.restartsAfterFailure == true {
+                    // A failed soak or wait gate starts over: its time and checks count again.
+                    record.releasedAt = nil
+                }
+                record.phase = record.releasedAt == nil ? .pending : .released
             default: break
-            }
-            if record.phase == .released, record.releasedAt != nil {
-                // A fresh timeout after a resume; the operator may have been stuck on purpose.
-                record.startedAt = nil
             }
             state.steps[id] = record
         }
@@ -199,6 +205,7 @@ public struct Executor: Sendable {
     public mutating func handle(_ event: ExecutorEvent, now: Date) -> [ExecutorAction] {
         actions = []
         wakeAt = nil
+        if runStart == nil { runStart = now }
         guard !finished else { return [] }
         switch event {
         case .observed(let observed):
@@ -491,12 +498,16 @@ public struct Executor: Sendable {
         }
     }
 
-    /// Fails the step once its timeout has passed; otherwise asks to be woken then.
+    /// Fails the step once its timeout has passed; otherwise asks to be woken then. The timeout counts
+    /// from the release (or the first attempt), and after a resume from the resume at the earliest:
+    /// a resume is the user saying "carry on", so a step that timed out, or was stuck while the run
+    /// was stopped, gets its full timeout again.
     private mutating func checkTimeout(_ step: Step, _ now: Date) {
         guard step.timeout < .maximum, let record = state.steps[step.id],
             let since = record.releasedAt ?? record.startedAt
         else { return }
-        let deadline = since.addingTimeInterval(scaled(step.timeout))
+        let basis = max(since, runStart ?? since)
+        let deadline = basis.addingTimeInterval(scaled(step.timeout))
         if now >= deadline {
             fail(step.id, now, "timed out after \(step.timeout): waiting for \(lastWaiting[step.id] ?? "the cluster")")
         } else {
@@ -647,6 +658,33 @@ public struct Executor: Sendable {
             "cluster": state.cluster.name, "namespace": state.cluster.namespace, "stage": step.stage,
             "step": step.id, "plan": state.plan.name,
         ]
+        values.merge(contextValues(of: step, inventory), uniquingKeysWith: { first, _ in first })
+        let tablets = Self.tabletsTouched(by: step, graph: graph, inventory: inventory)
+        return CheckContext(
+            values: values,
+            tablets: tablets.compactMap { t in
+                t.podName.map { CheckContext.TabletTarget(alias: t.alias.description, pod: $0, primary: t.isPrimary) }
+            })
+    }
+
+    /// The keyspace, shard, cell, tablet and Pod a release step concerns. For a soak, the values its
+    /// stage's release steps all share: a one-tablet canary's soak knows `tablet.alias`, a soak over
+    /// one shard knows the keyspace and shard, a soak over many tablets only what they have in common.
+    private func contextValues(of step: Step, _ inventory: Inventory) -> [String: String] {
+        if case .soak = step.kind {
+            // The keyspace and shard releases a stage starts with are prerequisites of its tablets.
+            let steps = Self.releaseSteps(for: step, graph: graph)
+            let tablets = steps.filter(\.kind.isTablet)
+            let each = (tablets.isEmpty ? steps : tablets).map { Self.objectValues(of: $0, inventory) }
+            guard var common = each.first else { return [:] }
+            for values in each.dropFirst() { common = common.filter { values[$0.key] == $0.value } }
+            return common
+        }
+        return Self.objectValues(of: step, inventory)
+    }
+
+    private static func objectValues(of step: Step, _ inventory: Inventory) -> [String: String] {
+        var values: [String: String] = [:]
         switch step.kind {
         case .releaseTablet(let alias, let keyspace, let shard, let pod, _):
             values["keyspace"] = keyspace
@@ -666,12 +704,7 @@ public struct Executor: Sendable {
             values["pod.name"] = name
         default: break
         }
-        let tablets = Self.tabletsTouched(by: step, graph: graph, inventory: inventory)
-        return CheckContext(
-            values: values,
-            tablets: tablets.compactMap { t in
-                t.podName.map { CheckContext.TabletTarget(alias: t.alias.description, pod: $0, primary: t.isPrimary) }
-            })
+        return values
     }
 
     // MARK: - Ending
@@ -685,7 +718,7 @@ public struct Executor: Sendable {
         }
         switch stop {
         case .interrupt?:
-            if !inFlight { finish(.interrupted, now, "interrupted; resume with plan apply --resume") }
+            if !inFlight { finish(.interrupted, now, "interrupted; resume with \(options.resumeCommand)") }
             return
         case .failure(let policy, let step, let reason)?:
             if !inFlight {
@@ -693,7 +726,7 @@ public struct Executor: Sendable {
                     policy == .abort ? .aborted(step: step, reason: reason) : .paused(step: step, reason: reason), now,
                     policy == .abort
                         ? "aborted at \(step): \(reason)"
-                        : "paused at \(step): \(reason); fix it, then plan apply --resume")
+                        : "paused at \(step): \(reason); fix it, then \(options.resumeCommand)")
             }
             return
         case nil:
@@ -712,7 +745,7 @@ public struct Executor: Sendable {
             finish(
                 .waitingApproval(gates), now,
                 "waiting for approval of \(gates.joined(separator: ", ")): vtop-rollout plan approve GATE, "
-                    + "then plan apply --resume")
+                    + "then \(options.resumeCommand)")
         }
     }
 
@@ -871,6 +904,12 @@ extension Step.Kind {
 
     var isTablet: Bool {
         if case .releaseTablet = self { return true }
+        return false
+    }
+
+    /// A soak that failed starts over on a resume, rather than carrying on from its first start.
+    var restartsAfterFailure: Bool {
+        if case .soak = self { return true }
         return false
     }
 }

@@ -30,12 +30,14 @@ public actor LeaseLock {
         public var since: String?
         /// The Lease.
         public var lease: String
+        /// What to do about it.
+        public var advice = "wait for it to finish, or pass --force-unlock if that run is gone"
 
         /// The message.
         public var description: String {
             "VitessCluster is locked by \(holder)"
                 + (plan.map { " running plan \($0)" } ?? "") + (since.map { " since \($0)" } ?? "")
-                + " (Lease \(lease)); wait for it to finish, or pass --force-unlock if that run is gone"
+                + " (Lease \(lease)); \(advice)"
         }
     }
 

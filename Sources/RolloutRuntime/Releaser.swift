@@ -114,8 +114,8 @@ public struct Releaser: Sendable {
         let audit = Audit(api: api, cluster: cluster, namespace: namespace, clusterUID: clusterUID)
         if let error = await audit.record(
             reason: "VtopRolloutRelease",
-            message: "\(actor) released \(target.request) (\(target.objectKind) \(target.objectName)) with vtop-rollout")
-        {
+            message: "\(actor) released \(target.request) (\(target.objectKind) \(target.objectName)) with vtop-rollout"
+        ) {
             report("warning: could not record the audit Event: \(error)")
         }
     }

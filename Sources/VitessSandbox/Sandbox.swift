@@ -74,7 +74,9 @@ public final class Sandbox: Sendable {
                     var owners = object[path: ["metadata", "ownerReferences"]].array
                 else { continue }
                 for index in owners.indices {
-                    if let old = owners[index]["uid"].string, let new = uids[old] { owners[index]["uid"] = .string(new) }
+                    if let old = owners[index]["uid"].string, let new = uids[old] {
+                        owners[index]["uid"] = .string(new)
+                    }
                 }
                 try store.mutate(type, namespace: namespace, name: name) {
                     $0[path: ["metadata", "ownerReferences"]] = .array(owners)
@@ -92,8 +94,12 @@ public final class Sandbox: Sendable {
         var cells: [String: JSON] = [:]
         for cell in store.list(.vitessCell, namespace: namespace).items {
             guard let name = cell[path: ["spec", "name"]].string else { continue }
-            cells[name] = ["pendingChanges": cell[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
-                           "gatewayAvailable": "True"]
+            cells[name] = [
+                "pendingChanges": cell[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map {
+                    .string($0)
+                } ?? "",
+                "gatewayAvailable": "True",
+            ]
         }
         var keyspaces: [String: JSON] = [:]
         for keyspace in store.list(.vitessKeyspace, namespace: namespace).items {
@@ -103,7 +109,9 @@ public final class Sandbox: Sendable {
             let tablets = sum("tablets")
             let updatedShards = shards.values.filter { $0["updatedTablets"] == $0["tablets"] }.count
             keyspaces[name] = [
-                "pendingChanges": keyspace[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map { .string($0) } ?? "",
+                "pendingChanges": keyspace[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string.map {
+                    .string($0)
+                } ?? "",
                 "desiredShards": .int(shards.count), "shards": .int(shards.count), "readyShards": .int(shards.count),
                 "updatedShards": .int(updatedShards), "desiredTablets": .int(tablets), "tablets": .int(tablets),
                 "readyTablets": .int(sum("readyTablets")), "updatedTablets": .int(sum("updatedTablets")),

@@ -107,11 +107,23 @@ struct ApplyFlow {
         if options.resume {
             state = try resumable(existing, store: store, planHash: planHash, identity: identity)
         } else {
-            if let existing, existing.status != .done {
+            if let existing, existing.status == .aborted {
                 throw CommandFailure(
                     message:
-                        "\(store.location) records a \(existing.status.rawValue) run of plan \(existing.plan.name); "
-                        + "continue it with --resume, or remove it to start over", code: Exit.invalidInput)
+                        "\(store.location) records an aborted run of plan \(existing.plan.name); remove it to start "
+                        + "a new run", code: Exit.invalidInput)
+            }
+            if let existing, existing.status != .done {
+                let status = existing.status == .waitingApproval ? "waiting for approval" : existing.status.rawValue
+                throw CommandFailure(
+                    message:
+                        "\(store.location) records an unfinished run of plan \(existing.plan.name) (\(status)); "
+                        + "continue it with \(resumeCommand(path: path)), or remove the state to start over",
+                    code: Exit.invalidInput)
+            }
+            if existing?.status == .done {
+                Console.line(
+                    "\(store.location) records a finished run of plan \(existing?.plan.name ?? ""); starting a new one")
             }
             let result = Planner.compile(
                 plan, against: inventory, options: PlannerOptions(allowDowntime: options.allowDowntime))
@@ -136,7 +148,7 @@ struct ApplyFlow {
         let executorOptions = ExecutorOptions(
             allowDowntime: options.allowDowntime,
             checkInterval: PlanDuration(parsing: options.checkInterval) ?? .seconds(5), timeScale: options.timeScale,
-            approvalsByPrompt: prompting)
+            approvalsByPrompt: prompting, resumeCommand: resumeCommand(path: path))
         let executor = Executor(graph: state.graph, state: state, options: executorOptions)
         if options.dryRun {
             dryRun(executor, inventory: inventory, store: store)
@@ -148,7 +160,10 @@ struct ApplyFlow {
             guard
                 Prompt.confirm(
                     "\(verb) plan \(plan.name) on VitessCluster \(namespace)/\(plan.cluster) at \(identity.server)?")
-            else { throw CommandFailure(message: "not confirmed; nothing was changed", code: Exit.done) }
+            else {
+                Console.line("not confirmed; nothing was changed")
+                return
+            }
         }
         let actor =
             options.actor ?? client.connection.userName ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
@@ -194,6 +209,13 @@ struct ApplyFlow {
         case .done: return
         default: throw ExitCode(outcome.exitCode)
         }
+    }
+
+    /// The command that continues this run: `finish --resume` for the built-in plan.
+    private func resumeCommand(path: String?) -> String {
+        let state = options.state.map { " --state \($0)" } ?? ""
+        if let path, path.hasPrefix(DefaultPlan.pathPrefix) { return "vtop-rollout finish --resume\(state)" }
+        return "vtop-rollout plan apply \(path ?? "PLAN") --resume\(state)"
     }
 
     private func resumable(_ existing: RunState?, store: any StateStore, planHash: String, identity: ClusterIdentity)

@@ -87,15 +87,20 @@ struct FinishCommand: AsyncParsableCommand {
             name = only.metadata.name
         }
         let stages: [String]
+        var shards = maxShards
         if apply.resume {
-            // The resumed run's plan is the one it started with, whatever is pending now.
+            // The resumed run's plan is the one it started with, whatever is pending now, and with
+            // the --max-shards it started with.
             let store = try StateLocation.store(
                 apply.state, planName: "finish-\(name)", api: try clusterOptions.connect())
-            guard let state = try? await store.load(), let path = state.plan.path, path.hasPrefix("builtin:") else {
+            guard let state = try? await store.load(), let path = state.plan.path,
+                let recorded = DefaultPlan.parse(path: path)
+            else {
                 throw CommandFailure(
                     message: "there is no `finish` run to resume at \(store.location)", code: Exit.invalidInput)
             }
-            stages = path.dropFirst("builtin:".count).split(separator: ",").map(String.init)
+            stages = recorded.stages
+            shards = recorded.shards ?? maxShards
         } else {
             guard case .success(let inventory) = Inventory.build(cluster: name, namespace: namespace, from: objects)
             else {
@@ -108,8 +113,8 @@ struct FinishCommand: AsyncParsableCommand {
                 return
             }
         }
-        let text = DefaultPlan.text(cluster: name, namespace: namespace, shards: maxShards, only: stages)
+        let text = DefaultPlan.text(cluster: name, namespace: namespace, shards: shards, only: stages)
         try await ApplyFlow(options: apply, cluster: clusterOptions, color: color).run(
-            planBytes: Array(text.utf8), path: "builtin:" + stages.joined(separator: ","))
+            planBytes: Array(text.utf8), path: DefaultPlan.path(stages: stages, shards: shards))
     }
 }

@@ -46,7 +46,55 @@ struct StateOptions: ParsableArguments {
         }
     }
 
-    var who: String { actor ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown" }
+    /// Who does this: `--actor`, else the kubeconfig user, else `$USER`.
+    func who(_ cluster: ClusterOptions) -> String {
+        actor ?? (try? cluster.connect().connection.userName).flatMap { $0 } ?? ProcessInfo.processInfo
+            .environment["USER"] ?? "unknown"
+    }
+
+    /// The command that continues `state`'s run.
+    func resumeCommand(for state: RunState) -> String {
+        let flag = self.state.map { " --state \($0)" } ?? ""
+        if let path = state.plan.path, DefaultPlan.parse(path: path) != nil {
+            return "vtop-rollout finish --resume\(flag)"
+        }
+        return "vtop-rollout plan apply \(state.plan.path ?? "PLAN") --resume\(flag)"
+    }
+
+    /// Runs `body` holding the VitessCluster's Lease, so that a change to the state never races a
+    /// running `plan apply` (which would overwrite it at its next save). Without a reachable cluster
+    /// (a state file read offline) it runs `body` alone, with a warning.
+    func holdingLock(
+        _ state: RunState, _ cluster: ClusterOptions, force: Bool, _ body: () async throws -> Void
+    ) async throws {
+        guard let client = try? cluster.connect(namespace: state.cluster.namespace) else {
+            FileHandle.standardError.write(
+                Data("warning: cannot reach the cluster to check that no plan apply is running\n".utf8))
+            try await body()
+            return
+        }
+        let lock = LeaseLock(
+            api: client, namespace: state.cluster.namespace, cluster: state.cluster.name,
+            holder: LeaseLock.defaultHolder(user: who(cluster)))
+        do {
+            try await lock.acquire(plan: state.plan.name, hash: state.plan.hash, force: force)
+        } catch var held as LeaseLock.Held {
+            held.advice = "a plan apply of this cluster is running: answer its prompt, or stop it (Ctrl-C) first"
+            throw CommandFailure(message: held.description, code: Exit.locked)
+        } catch {
+            FileHandle.standardError.write(
+                Data("warning: cannot check the Lease, so a running plan apply may overwrite this: \(error)\n".utf8))
+            try await body()
+            return
+        }
+        do {
+            try await body()
+        } catch {
+            await lock.release()
+            throw error
+        }
+        await lock.release()
+    }
 }
 
 /// `vtop-rollout plan approve GATE`: record an approval in the run's state.
@@ -56,7 +104,9 @@ struct PlanApproveCommand: AsyncParsableCommand {
         abstract: "Approve a gate of a run waiting for approval; `plan apply --resume` then continues past it.",
         discussion: """
             The approval (gate, actor, time) is written into the run's state and recorded as an Event
-            (VtopRolloutApproval) on the VitessCluster when the cluster can be reached.
+            (VtopRolloutApproval) on the VitessCluster when the cluster can be reached. It takes the
+            VitessCluster's Lease for the write, so it refuses (exit code 6) while a `plan apply` runs:
+            answer that run's prompt instead, or let it exit at the gate first.
             """
     )
 
@@ -87,28 +137,31 @@ struct PlanApproveCommand: AsyncParsableCommand {
             throw CommandFailure(
                 message: "the run was aborted; approving a gate cannot revive it", code: Exit.invalidInput)
         }
-        let actor = (try? clusterOptions.connect().connection.userName).flatMap { $0 } ?? stateOptions.who
+        let actor = stateOptions.who(clusterOptions)
         let now = Date()
-        state.approvals.append(Approval(gate: gate, actor: stateOptions.actor ?? actor, at: now))
+        state.approvals.append(Approval(gate: gate, actor: actor, at: now))
         state.events.append(
             RunEvent(
                 at: now, type: "approved", step: "gate/\(gate)",
-                message: "gate \(gate) approved by \(stateOptions.actor ?? actor)"))
+                message: "gate \(gate) approved by \(actor)"))
         state.updatedAt = now
-        do {
-            try await store.save(state)
-        } catch {
-            throw CommandFailure(message: "cannot save \(store.location): \(error)", code: Exit.failed)
+        try await stateOptions.holdingLock(state, clusterOptions, force: false) {
+            do {
+                try await store.save(state)
+            } catch {
+                throw CommandFailure(message: "cannot save \(store.location): \(error)", code: Exit.failed)
+            }
         }
         Console.line(
-            "approved gate \(gate) of plan \(state.plan.name); continue with: vtop-rollout plan apply PLAN --resume")
+            "approved gate \(gate) of plan \(state.plan.name); continue with: \(stateOptions.resumeCommand(for: state))"
+        )
         if let client = try? clusterOptions.connect() {
             let audit = Audit(
                 api: client, cluster: state.cluster.name, namespace: state.cluster.namespace,
                 clusterUID: state.cluster.uid)
             if let error = await audit.record(
                 reason: "VtopRolloutApproval",
-                message: "\(stateOptions.actor ?? actor) approved gate \(gate) of plan \(state.plan.name) "
+                message: "\(actor) approved gate \(gate) of plan \(state.plan.name) "
                     + "(\(state.plan.hash.prefix(12))) with vtop-rollout")
             {
                 FileHandle.standardError.write(Data("warning: could not record the approval Event: \(error)\n".utf8))
@@ -124,8 +177,9 @@ struct PlanAbortCommand: AsyncParsableCommand {
         abstract: "Mark a run aborted: `--resume` refuses it afterwards. Nothing in the cluster is reverted.",
         discussion: """
             Use it when a run must not continue, for example because the change is being rolled back by
-            reverting the VitessCluster spec. A running `plan apply` notices nothing; stop it first
-            (SIGINT). To roll back, revert the spec and run a new plan.
+            reverting the VitessCluster spec. It takes the VitessCluster's Lease for the write, so it
+            refuses (exit code 6) while a `plan apply` runs: stop that first (SIGINT). To roll back,
+            revert the spec and run a new plan.
             """
     )
 
@@ -147,12 +201,14 @@ struct PlanAbortCommand: AsyncParsableCommand {
         state.events.append(
             RunEvent(
                 at: now, type: "aborted", step: nil,
-                message: "aborted by \(stateOptions.who)" + (reason.map { ": \($0)" } ?? "")))
+                message: "aborted by \(stateOptions.who(clusterOptions))" + (reason.map { ": \($0)" } ?? "")))
         state.updatedAt = now
-        do {
-            try await store.save(state)
-        } catch {
-            throw CommandFailure(message: "cannot save \(store.location): \(error)", code: Exit.failed)
+        try await stateOptions.holdingLock(state, clusterOptions, force: false) {
+            do {
+                try await store.save(state)
+            } catch {
+                throw CommandFailure(message: "cannot save \(store.location): \(error)", code: Exit.failed)
+            }
         }
         Console.line(
             "aborted the run of plan \(state.plan.name) (\(store.location)); nothing in the cluster was reverted")

@@ -239,6 +239,31 @@ struct PlanApplyEndToEndTests {
         #expect(try sandbox.rolloutFacts().deletions.isEmpty, "nothing released")
         let forced = try sandbox.run(["plan", "apply", "plan.yaml", "--force-unlock"] + Self.fast)
         #expect(forced.status == 3, "\(forced.stderr)")
+
+        // While a run holds the Lease, approve and abort refuse: that run's next save would
+        // overwrite what they write.
+        func hold(_ holder: String) throws {
+            _ = try sandbox.http(
+                "PATCH", "/apis/coordination.k8s.io/v1/namespaces/example/leases/vtop-rollout-example",
+                body: #"{"spec":{"holderIdentity":"\#(holder)","renewTime":"\#(now)","leaseDurationSeconds":600}}"#,
+                contentType: "application/merge-patch+json")
+        }
+        try hold("carol@ci/7")
+        for command in [["plan", "approve", "approve"], ["plan", "abort"]] {
+            let refused = try sandbox.run(command)
+            #expect(refused.status == 6, "\(command): \(refused.stdout)\(refused.stderr)")
+            #expect(refused.stderr.contains("carol@ci/7"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("plan apply of this cluster is running"), "\(refused.stderr)")
+        }
+        let data = try Data(contentsOf: sandbox.directory.appendingPathComponent("canary.vtop-state.json"))
+        let state = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(state["status"] as? String == "waitingApproval")
+        #expect((state["approvals"] as? [Any] ?? []).isEmpty)
+        try hold("")
+        let approved = try sandbox.run(["plan", "approve", "approve"])
+        #expect(approved.status == 0, "\(approved.stderr)")
+        #expect(
+            approved.stdout.contains("continue with: vtop-rollout plan apply plan.yaml --resume"), "\(approved.stdout)")
     }
 
     @Test("Pause on a tablet that never becomes Ready (exit 4), then resume after the fault is lifted")
@@ -387,7 +412,19 @@ struct PlanApplyEndToEndTests {
     func finish() throws {
         let sandbox = try ApplySandbox(fixture: "docs/examples/sandbox-reference.yaml")
         try sandbox.changeImage()
-        let run = try sandbox.run(["finish"] + Self.fast)
+        // A pause first: the resume rebuilds the same plan, --max-shards included, and says so.
+        _ = try sandbox.http("PUT", "/sandbox/v1/rollout-faults", body: #"{"neverReadyImages":["v18.0.0"]}"#)
+        let paused = try sandbox.run(["finish", "--max-shards", "1"] + Self.fast)
+        #expect(paused.status == 4, "\(paused.stdout)\(paused.stderr)")
+        #expect(paused.stdout.contains("fix it, then vtop-rollout finish --resume"), "\(paused.stdout.suffix(300))")
+        let again = try sandbox.run(["finish"] + Self.fast)
+        #expect(again.status == 2)
+        #expect(
+            again.stderr.contains(
+                "unfinished run of plan finish-example (paused); continue it with vtop-rollout finish --resume"),
+            "\(again.stderr)")
+        _ = try sandbox.http("PUT", "/sandbox/v1/rollout-faults", body: "{}")
+        let run = try sandbox.run(["finish", "--resume"] + Self.fast)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(try sandbox.rolloutFacts().deletions.count == 3)
         let status = try sandbox.run(["status", "-o", "json"])
@@ -405,12 +442,17 @@ struct PlanApplyEndToEndTests {
             Self.canary.replacingOccurrences(
                 of: "soak: 1m", with: "soak: 1m\n      healthChecks: [{replicationLag: {max: 10s}}]"), in: sandbox)
         var log = ""
-        for arguments in [
-            ["plan", "apply", "plan.yaml", "-v"] + Self.fast, ["plan", "approve", "approve", "-v"],
-            ["plan", "apply", "plan.yaml", "--resume", "-v"] + Self.fast, ["status", "-v"],
-            ["finish", "-v", "--state", "configmap:example/finish-state"] + Self.fast,
-        ] {
-            log += try sandbox.run(arguments).stderr
+        let runs: [([String], Int32)] = [
+            (["plan", "apply", "plan.yaml", "-v"] + Self.fast, 3), (["plan", "approve", "approve", "-v"], 0),
+            (["plan", "apply", "plan.yaml", "--resume", "-v"] + Self.fast, 0), (["status", "-v"], 0),
+            (["finish", "-v", "--state", "configmap:example/finish-state"] + Self.fast, 0),
+        ]
+        for (arguments, expected) in runs {
+            // The plan rolled everything; finish gets a change of its own to release.
+            if arguments[0] == "finish" { try sandbox.changeImage("vitess/lite:v19.0.0") }
+            let run = try sandbox.run(arguments)
+            #expect(run.status == expected, "\(arguments): \(run.stdout.suffix(500))")
+            log += run.stderr
         }
         // "GET http://127.0.0.1:PORT/api/v1/namespaces/example/pods?watch=1 200 3ms"
         var used: Set<String> = []

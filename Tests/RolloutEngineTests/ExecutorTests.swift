@@ -195,6 +195,45 @@ struct ExecutorTests {
         #expect(harness.saved.steps[step]?.phase == .failed)
     }
 
+    @Test("A resume after a timeout gives the step its full timeout again, and it completes once the cause is fixed")
+    func resumeAfterTimeout() throws {
+        let plan =
+            header + """
+                  defaults: {timeout: 5m}
+                  stages:
+                    - name: commerce
+                      release: tablets
+                      select: {keyspace: commerce}
+                """
+        let harness = try ExecutorHarness(plan: plan)
+        var faults = RolloutFaults()
+        faults.neverReadyImages = ["v18.0.0"]
+        harness.sandbox.operator.faults = faults
+        guard case .paused(let step, _) = try harness.run() else {
+            Issue.record("expected a pause")
+            return
+        }
+        // The user looks for a while, then resumes without fixing anything: the step waits its full
+        // timeout again rather than failing at once on the old deadline.
+        harness.clock.advance(by: 600)
+        harness.crashAndResume()
+        let resumedAt = harness.now
+        guard case .paused(let again, let reason) = try harness.run() else {
+            Issue.record("expected a second pause")
+            return
+        }
+        #expect(again == step)
+        #expect(reason.contains("timed out after 5m"))
+        let failedAt = try #require(harness.saved.steps[step]?.finishedAt)
+        #expect(failedAt.timeIntervalSince(resumedAt) >= 300, "a full timeout after the resume")
+        // Now the image is fixed (the fault lifted): the resumed run finishes, and the stuck tablet
+        // was never released twice.
+        harness.sandbox.operator.faults = RolloutFaults()
+        harness.crashAndResume()
+        #expect(try harness.run() == .done)
+        #expect(harness.deletions().values.allSatisfy { $0 == 1 }, "\(harness.deletions())")
+    }
+
     @Test("onFailure: abort ends the run aborted")
     func abortPolicy() throws {
         let plan =
@@ -282,6 +321,75 @@ struct ExecutorTests {
         }
         #expect(step == "soak/canary")
         #expect(reason.contains("lag 42s"))
+    }
+
+    @Test("A soak that failed starts over on a resume, with its checks, for its whole duration")
+    func soakRestartsOnResume() throws {
+        let plan =
+            header + """
+                  stages:
+                    - name: canary
+                      release: tablets
+                      select: {keyspace: commerce, pool: rdonly, cell: zone1}
+                      soak: 2m
+                      healthChecks: [{replicationLag: {max: 10s}}]
+                """
+        let harness = try ExecutorHarness(plan: plan, options: ExecutorOptions(checkInterval: .seconds(10)))
+        var failing = true
+        harness.checkResult = { _, context in
+            let fails = failing && context.values["step"] == "soak/canary"
+            return CheckResult(passed: !fails, detail: fails ? "lag 42s" : "lag 0s")
+        }
+        guard case .paused(let step, _) = try harness.run() else {
+            Issue.record("expected a pause")
+            return
+        }
+        #expect(step == "soak/canary")
+        harness.clock.advance(by: 3600)
+        failing = false
+        let checksBefore = harness.runChecks
+        harness.crashAndResume()
+        let resumedAt = harness.now
+        #expect(try harness.run() == .done)
+        let restarted = try #require(
+            harness.events.last { $0.step == "soak/canary" && $0.type == "started" && $0.at >= resumedAt })
+        let done = try #require(harness.events.last { $0.step == "soak/canary" && $0.type == "done" })
+        #expect(done.at.timeIntervalSince(restarted.at) >= 120)
+        #expect(harness.runChecks - checksBefore >= 12, "checked again over the whole soak")
+    }
+
+    @Test("A soak's checks see what its stage's tablets share: a canary's alias, a shard's keyspace and shard")
+    func soakContext() throws {
+        func urls(select: String) throws -> Set<String> {
+            let plan =
+                header + """
+                      stages:
+                        - name: canary
+                          release: tablets
+                          select: \(select)
+                          soak: 1m
+                          healthChecks:
+                            - http: {url: "http://dash/{{keyspace}}/{{shard}}/{{tablet.alias}}", expectStatus: 200}
+                    """
+            let harness = try ExecutorHarness(plan: plan, options: ExecutorOptions(checkInterval: .seconds(10)))
+            var seen: Set<String> = []
+            harness.checkResult = { check, context in
+                if case .http(let http) = check, context.values["step"] == "soak/canary" {
+                    seen.insert(context.fill(http.url))
+                }
+                return CheckResult(passed: true, detail: "HTTP 200")
+            }
+            #expect(try harness.run() == .done)
+            return seen
+        }
+        let canary = try urls(select: "{keyspace: customer, shard: \"-80\", pool: rdonly, limit: 1}")
+        #expect(canary.count == 1)
+        let url = try #require(canary.first)
+        #expect(url.hasPrefix("http://dash/customer/-80/zone"), "\(url)")
+        #expect(!url.contains("{{"), "\(url)")
+        let shard = try urls(select: "{keyspace: customer, shard: \"-80\"}")
+        // Several tablets share no alias: that placeholder stays as written.
+        #expect(shard == ["http://dash/customer/-80/{{tablet.alias}}"], "\(shard)")
     }
 
     @Test("A wait gate counts down in plan time; the time scale shortens it")

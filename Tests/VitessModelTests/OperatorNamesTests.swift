@@ -73,31 +73,46 @@ struct OperatorNamesTests {
     @Test(
         "Names from the reference, section 6 and 9",
         arguments: [
-            NameCase(label: "vtc", name: { OperatorNames.cell(cluster: "example", cell: "zone1") },
+            NameCase(
+                label: "vtc", name: { OperatorNames.cell(cluster: "example", cell: "zone1") },
                 expected: "example-zone1-5abb61ae"),
-            NameCase(label: "vtk", name: { OperatorNames.keyspace(cluster: "example", keyspace: "commerce") },
+            NameCase(
+                label: "vtk", name: { OperatorNames.keyspace(cluster: "example", keyspace: "commerce") },
                 expected: "example-commerce-fb9b866a"),
-            NameCase(label: "vts", name: {
-                OperatorNames.shard(cluster: "example", keyspace: "commerce", shard: KeyRange("-")!)
-            }, expected: "example-commerce-x-x-0f5afee6"),
-            NameCase(label: "vtgate", name: { OperatorNames.vtgate(cluster: "example", cell: "zone1") },
+            NameCase(
+                label: "vts",
+                name: {
+                    OperatorNames.shard(cluster: "example", keyspace: "commerce", shard: KeyRange("-")!)
+                }, expected: "example-commerce-x-x-0f5afee6"),
+            NameCase(
+                label: "vtgate", name: { OperatorNames.vtgate(cluster: "example", cell: "zone1") },
                 expected: "example-zone1-vtgate-bc6cde92"),
-            NameCase(label: "vtctld", name: { OperatorNames.vtctld(cluster: "example", cell: "zone1") },
+            NameCase(
+                label: "vtctld", name: { OperatorNames.vtctld(cluster: "example", cell: "zone1") },
                 expected: "example-zone1-vtctld-1d4dcad0"),
-            NameCase(label: "vtorc", name: {
-                OperatorNames.vtorc(cluster: "example", keyspace: "commerce", shard: KeyRange("-")!, cell: "zone1")
-            }, expected: "example-commerce-x-x-zone1-vtorc-c13ef6ff"),
-            NameCase(label: "etcd", name: { OperatorNames.globalEtcd(cluster: "example") },
+            NameCase(
+                label: "vtorc",
+                name: {
+                    OperatorNames.vtorc(cluster: "example", keyspace: "commerce", shard: KeyRange("-")!, cell: "zone1")
+                }, expected: "example-commerce-x-x-zone1-vtorc-c13ef6ff"),
+            NameCase(
+                label: "etcd", name: { OperatorNames.globalEtcd(cluster: "example") },
                 expected: "example-etcd-faf13de3"),
-            NameCase(label: "tablet 1", name: {
-                OperatorNames.tabletPod(cluster: "example", alias: TabletAlias(cell: "zone1", uid: 2_548_885_007))
-            }, expected: "example-vttablet-zone1-2548885007-46a852d0"),
-            NameCase(label: "tablet 2", name: {
-                OperatorNames.tabletPod(cluster: "example", alias: TabletAlias(cell: "zone1", uid: 2_469_782_763))
-            }, expected: "example-vttablet-zone1-2469782763-bfadd780"),
-            NameCase(label: "tablet 3", name: {
-                OperatorNames.tabletPod(cluster: "example", alias: TabletAlias(cell: "zone1", uid: 790_125_915))
-            }, expected: "example-vttablet-zone1-0790125915-4e37d9d5"),
+            NameCase(
+                label: "tablet 1",
+                name: {
+                    OperatorNames.tabletPod(cluster: "example", alias: TabletAlias(cell: "zone1", uid: 2_548_885_007))
+                }, expected: "example-vttablet-zone1-2548885007-46a852d0"),
+            NameCase(
+                label: "tablet 2",
+                name: {
+                    OperatorNames.tabletPod(cluster: "example", alias: TabletAlias(cell: "zone1", uid: 2_469_782_763))
+                }, expected: "example-vttablet-zone1-2469782763-bfadd780"),
+            NameCase(
+                label: "tablet 3",
+                name: {
+                    OperatorNames.tabletPod(cluster: "example", alias: TabletAlias(cell: "zone1", uid: 790_125_915))
+                }, expected: "example-vttablet-zone1-0790125915-4e37d9d5"),
         ])
     func names(example: NameCase) {
         #expect(example.name() == example.expected)

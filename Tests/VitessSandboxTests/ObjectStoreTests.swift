@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import VitessSandbox
@@ -9,8 +10,10 @@ struct ObjectStoreTests {
     }
 
     func shard(_ name: String, image: String = "v1") -> JSON {
-        ["metadata": ["name": .string(name), "labels": ["planetscale.com/keyspace": "commerce"]],
-         "spec": ["image": .string(image)]]
+        [
+            "metadata": ["name": .string(name), "labels": ["planetscale.com/keyspace": "commerce"]],
+            "spec": ["image": .string(image)],
+        ]
     }
 
     @Test("Create stamps identity; resourceVersion is monotonic; no-op writes keep it")
@@ -21,7 +24,9 @@ struct ObjectStoreTests {
         #expect(first[path: ["metadata", "generation"]] == 1)
         #expect(first[path: ["metadata", "uid"]].string != nil)
         #expect(first["apiVersion"] == "planetscale.com/v2")
-        #expect((second[path: ["metadata", "resourceVersion"]].int ?? 0) > (first[path: ["metadata", "resourceVersion"]].int ?? 0))
+        #expect(
+            (second[path: ["metadata", "resourceVersion"]].int ?? 0)
+                > (first[path: ["metadata", "resourceVersion"]].int ?? 0))
         let same = try store.update(.vitessShard, namespace: "ns", name: "a", object: first)
         #expect(same[path: ["metadata", "resourceVersion"]] == first[path: ["metadata", "resourceVersion"]])
         #expect(throws: APIError.self) { try store.create(.vitessShard, namespace: "ns", object: shard("a")) }
@@ -46,9 +51,11 @@ struct ObjectStoreTests {
         let created = try store.create(.vitessShard, namespace: "ns", object: shard("a"))
         var stale = created
         stale[path: ["metadata", "resourceVersion"]] = "1"
-        #expect(throws: APIError.conflict(.vitessShard, "a",
-            "the object has been modified; please apply your changes to the latest version and try again"))
-        {
+        #expect(
+            throws: APIError.conflict(
+                .vitessShard, "a",
+                "the object has been modified; please apply your changes to the latest version and try again")
+        ) {
             try store.update(.vitessShard, namespace: "ns", name: "a", object: stale)
         }
         var withStatus = created
@@ -75,13 +82,16 @@ struct ObjectStoreTests {
         var other = shard("b")
         other[path: ["metadata", "labels", "planetscale.com/keyspace"]] = "customer"
         try store.create(.vitessShard, namespace: "ns", object: other)
-        let byLabel = store.list(.vitessShard, namespace: "ns", labels: try Selector(parsing: "planetscale.com/keyspace=customer"))
+        let byLabel = store.list(
+            .vitessShard, namespace: "ns", labels: try Selector(parsing: "planetscale.com/keyspace=customer"))
         #expect(byLabel.items.map { $0[path: ["metadata", "name"]] } == ["b"])
-        let byIn = store.list(.vitessShard, namespace: nil, labels: try Selector(parsing: "planetscale.com/keyspace in (commerce, x)"))
+        let byIn = store.list(
+            .vitessShard, namespace: nil, labels: try Selector(parsing: "planetscale.com/keyspace in (commerce, x)"))
         #expect(byIn.items.count == 1)
         let byField = store.list(.vitessShard, namespace: "ns", fields: try Selector(parsing: "metadata.name=a"))
         #expect(byField.items.count == 1)
-        let notEqual = store.list(.vitessShard, namespace: "ns", labels: try Selector(parsing: "planetscale.com/keyspace!=commerce"))
+        let notEqual = store.list(
+            .vitessShard, namespace: "ns", labels: try Selector(parsing: "planetscale.com/keyspace!=commerce"))
         #expect(notEqual.items.count == 1)
     }
 
@@ -109,8 +119,6 @@ final class Box: @unchecked Sendable {
     func append(_ value: String) { lock.with { storage.append(value) } }
     var values: [String] { lock.with { storage } }
 }
-
-import Foundation
 
 /// A lock wrapper usable from Swift 6 code on Linux.
 final class NSLockish: @unchecked Sendable {

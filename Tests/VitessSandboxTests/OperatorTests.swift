@@ -9,16 +9,27 @@ func referenceCluster(replicas: Int = 3, strategy: String = "External") -> JSON 
         "apiVersion": "planetscale.com/v2", "kind": "VitessCluster",
         "metadata": ["name": "example", "namespace": "example"],
         "spec": [
-            "images": ["vtctld": "vitess/lite:v1", "vtgate": "vitess/lite:v1", "vttablet": "vitess/lite:v1",
-                       "vtorc": "vitess/lite:v1"],
+            "images": [
+                "vtctld": "vitess/lite:v1", "vtgate": "vitess/lite:v1", "vttablet": "vitess/lite:v1",
+                "vtorc": "vitess/lite:v1",
+            ],
             "cells": [["name": "zone1", "gateway": ["replicas": 2]]],
             "vitessDashboard": ["cells": ["zone1"], "replicas": 1],
-            "keyspaces": [[
-                "name": "commerce", "turndownPolicy": "Immediate",
-                "partitionings": [["equal": ["parts": 1, "shardTemplate": [
-                    "tabletPools": [["cell": "zone1", "type": "replica", "replicas": .int(replicas)]],
-                ]]]],
-            ]],
+            "keyspaces": [
+                [
+                    "name": "commerce", "turndownPolicy": "Immediate",
+                    "partitionings": [
+                        [
+                            "equal": [
+                                "parts": 1,
+                                "shardTemplate": [
+                                    "tabletPools": [["cell": "zone1", "type": "replica", "replicas": .int(replicas)]]
+                                ],
+                            ]
+                        ]
+                    ],
+                ]
+            ],
             "updateStrategy": ["type": .string(strategy)],
         ],
     ]
@@ -41,7 +52,9 @@ struct Harness {
         sandbox.operator.settle()
     }
 
-    func get(_ type: ResourceType, _ name: String) -> JSON { store.get(type, namespace: "example", name: name) ?? .null }
+    func get(_ type: ResourceType, _ name: String) -> JSON {
+        store.get(type, namespace: "example", name: name) ?? .null
+    }
 
     func annotate(_ type: ResourceType, _ name: String, _ key: String, _ value: JSON = "") throws {
         try store.mutate(type, namespace: "example", name: name, scope: .main) {
@@ -79,8 +92,9 @@ struct OperatorTests {
         let harness = try Harness()
         for type in [ResourceType.vitessCell, .vitessKeyspace, .vitessShard, .pod, .deployment] {
             for object in harness.store.list(type, namespace: "example").items {
-                #expect(object[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].isNull,
-                        "\(object[path: ["metadata", "name"]])")
+                #expect(
+                    object[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].isNull,
+                    "\(object[path: ["metadata", "name"]])")
             }
         }
         let shard = harness.get(.vitessShard, vts)
@@ -101,20 +115,26 @@ struct OperatorTests {
         try harness.setImage("vitess/lite:v2")
         let scheduled = harness.annotations(.vitessKeyspace, vtk)[RolloutAnnotation.scheduled]
         #expect(scheduled == "spec:\n  images:\n    vttablet: vitess/lite:v2\n")
-        #expect(harness.get(.vitessCluster, "example")[path: ["status", "keyspaces", "commerce", "pendingChanges"]].string == scheduled)
+        #expect(
+            harness.get(.vitessCluster, "example")[path: ["status", "keyspaces", "commerce", "pendingChanges"]].string
+                == scheduled)
         #expect(harness.annotations(.vitessShard, vts)[RolloutAnnotation.scheduled] == nil)
 
         try harness.annotate(.vitessKeyspace, vtk, RolloutAnnotation.released)
         #expect(harness.annotations(.vitessKeyspace, vtk).isEmpty)
         #expect(harness.annotations(.vitessShard, vts)[RolloutAnnotation.scheduled] != nil)
-        #expect(harness.get(.vitessKeyspace, vtk)[path: ["status", "shards", "-", "pendingChanges"]].string?.isEmpty == false)
+        #expect(
+            harness.get(.vitessKeyspace, vtk)[path: ["status", "shards", "-", "pendingChanges"]].string?.isEmpty
+                == false)
 
         try harness.annotate(.vitessShard, vts, RolloutAnnotation.released)
         let shard = harness.get(.vitessShard, vts)
         #expect(shard[path: ["status", "lowestPodGeneration"]] == shard[path: ["metadata", "generation"]])
         #expect(shard[path: ["status", "observedGeneration"]] == shard[path: ["metadata", "generation"]])
         #expect(harness.annotations(.vitessShard, vts)[RolloutAnnotation.scheduled] == nil)
-        let pending = (shard[path: ["status", "tablets"]].object ?? [:]).values.filter { !($0["pendingChanges"].string ?? "").isEmpty }
+        let pending = (shard[path: ["status", "tablets"]].object ?? [:]).values.filter {
+            !($0["pendingChanges"].string ?? "").isEmpty
+        }
         #expect(pending.count == 3)
         let oldUID = harness.get(.pod, primaryPod)[path: ["metadata", "uid"]]
 
@@ -140,7 +160,9 @@ struct OperatorTests {
             #expect(down.count <= 1)
         }
         // Recreated Pods carry no rollout or drain state.
-        for pod in harness.store.list(.pod, namespace: "example", labels: try Selector(parsing: "planetscale.com/component=vttablet")).items {
+        for pod in harness.store.list(
+            .pod, namespace: "example", labels: try Selector(parsing: "planetscale.com/component=vttablet")
+        ).items {
             let keys = pod[path: ["metadata", "annotations"]].stringMap.keys
             #expect(!keys.contains(RolloutAnnotation.scheduled) && !keys.contains(DrainAnnotation.started))
         }
@@ -186,12 +208,14 @@ struct OperatorTests {
         #expect(harness.annotations(.deployment, vtctld)[RolloutAnnotation.scheduled] != nil)
         try harness.annotate(.vitessCell, vtc, RolloutAnnotation.released)
         let deployment = harness.get(.deployment, vtgate)
-        #expect(deployment[path: ["spec", "template", "spec", "containers"]].array?.first?["image"] == "vitess/lite:v2")
+        #expect(
+            deployment[path: ["spec", "template", "spec", "containers"]].array?.first?["image"] == "vitess/lite:v2")
         #expect(deployment[path: ["status", "updatedReplicas"]] == 0)
-        #expect(harness.run {
-            let status = harness.get(.deployment, vtgate)["status"]
-            return status["updatedReplicas"] == 2 && status["availableReplicas"] == 2
-        })
+        #expect(
+            harness.run {
+                let status = harness.get(.deployment, vtgate)["status"]
+                return status["updatedReplicas"] == 2 && status["availableReplicas"] == 2
+            })
         try harness.annotate(.deployment, vtctld, RolloutAnnotation.released)
         #expect(harness.annotations(.deployment, vtctld).isEmpty)
     }

@@ -20,11 +20,15 @@ struct RawHTTP {
         case value(Any)
         init(_ any: Any) { self = .value(any) }
         subscript(key: String) -> JSONValue {
-            if case .value(let any) = self, let dict = any as? [String: Any], let next = dict[key] { return .value(next) }
+            if case .value(let any) = self, let dict = any as? [String: Any], let next = dict[key] {
+                return .value(next)
+            }
             return .none
         }
         subscript(index: Int) -> JSONValue {
-            if case .value(let any) = self, let list = any as? [Any], list.indices.contains(index) { return .value(list[index]) }
+            if case .value(let any) = self, let list = any as? [Any], list.indices.contains(index) {
+                return .value(list[index])
+            }
             return .none
         }
         var string: String? { if case .value(let any) = self { any as? String } else { nil } }
@@ -108,13 +112,16 @@ struct RawHTTP {
     }
 
     static func parse(_ data: Data) -> Response {
-        guard let split = data.range(of: Data("\r\n\r\n".utf8)) else { return Response(status: 0, headers: [:], body: Data()) }
+        guard let split = data.range(of: Data("\r\n\r\n".utf8)) else {
+            return Response(status: 0, headers: [:], body: Data())
+        }
         let head = String(decoding: data[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
         let status = Int(head[0].split(separator: " ")[1]) ?? 0
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             if let colon = line.firstIndex(of: ":") {
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
             }
         }
         return Response(status: status, headers: headers, body: Data(data[split.upperBound...]))
