@@ -74,11 +74,17 @@ public struct HealthCheckRunner: Sendable {
 
     // MARK: - http
 
-    /// GETs the URL within the check's timeout and compares the status and the body.
-    static func http(_ check: HTTPCheck, url: String) async -> CheckResult {
+    /// GETs the URL within the check's timeout and compares the status and the body. Like curl, it
+    /// goes through the proxy the environment names (`http_proxy`, `https_proxy`, `all_proxy`, and
+    /// `no_proxy` for the exceptions): dashboards are often reachable only that way.
+    static func http(
+        _ check: HTTPCheck, url: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async -> CheckResult {
         let timeout = Duration.milliseconds(check.timeout.milliseconds)
+        let proxy = proxySettings(for: url, environment: environment)
         let transport = CurlTransport(
-            configuration: TransportConfiguration(connectTimeout: timeout, requestTimeout: timeout))
+            configuration: TransportConfiguration(
+                proxyURL: proxy.url, noProxy: proxy.noProxy, connectTimeout: timeout, requestTimeout: timeout))
         let request = HTTPRequest(method: "GET", url: url, headers: [], timeout: timeout)
         do {
             let response = try await transport.execute(request)
@@ -104,6 +110,20 @@ public struct HealthCheckRunner: Sendable {
         } catch {
             return CheckResult(passed: false, detail: "GET \(url): \(error)")
         }
+    }
+
+    /// The proxy for `url` from curl's environment variables: `http_proxy` (lower case only, as curl
+    /// reads it) for http, `https_proxy` or `HTTPS_PROXY` for https, else `all_proxy`/`ALL_PROXY`;
+    /// `no_proxy`/`NO_PROXY` lists the hosts that bypass it.
+    static func proxySettings(for url: String, environment: [String: String]) -> (url: String?, noProxy: String?) {
+        func first(_ names: [String]) -> String? {
+            names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        }
+        let scheme = URLComponents(string: url)?.scheme?.lowercased()
+        let specific =
+            scheme == "https" ? first(["https_proxy", "HTTPS_PROXY"]) : scheme == "http" ? first(["http_proxy"]) : nil
+        let proxy = specific ?? first(["all_proxy", "ALL_PROXY"])
+        return (proxy, proxy == nil ? nil : first(["no_proxy", "NO_PROXY"]))
     }
 
     // MARK: - command

@@ -68,6 +68,37 @@ enum Desired {
         var index: Int
         var podName: String
         var labels: [String: String]
+        /// The tablet pool's spec, which shapes the Pod's containers.
+        var poolSpec: JSON = [:]
+    }
+
+    /// A tablet Pod's containers, as the operator builds them from the shard's images and the tablet
+    /// pool: vttablet (image, its pool's `vttablet.extraFlags` as arguments, resources, `extraEnv`) and
+    /// mysqld (image, resources, `configOverrides`). Any difference from the running Pod's containers
+    /// is a change the Pod must be recreated for, held back under External like an image change.
+    static func tabletContainers(images: JSON, pool: JSON) -> JSON {
+        var vttablet: JSON = [
+            "name": "vttablet", "image": images["vttablet"],
+            "ports": [["name": "web", "containerPort": 15000]],
+        ]
+        let flags = pool[path: ["vttablet", "extraFlags"]].object ?? [:]
+        if !flags.isEmpty {
+            vttablet["args"] = .array(
+                flags.keys.sorted().map { key in
+                    let value = flags[key]?.string ?? flags[key].map { String(decoding: $0.data, as: UTF8.self) } ?? ""
+                    return .string("--\(key)=\(value)")
+                })
+        }
+        vttablet["resources"] = pool[path: ["vttablet", "resources"]]
+        vttablet["env"] = pool["extraEnv"]
+        // `mysqld` names one flavour: {mysql80Compatible: IMAGE}.
+        let mysqldImages = images["mysqld"].object ?? [:]
+        var mysqld: JSON = [
+            "name": "mysqld", "image": mysqldImages.keys.sorted().first.flatMap { mysqldImages[$0] } ?? .null,
+        ]
+        mysqld["resources"] = pool[path: ["mysqld", "resources"]]
+        mysqld["configOverrides"] = pool[path: ["mysqld", "configOverrides"]]
+        return [vttablet, mysqld]
     }
 
     /// The tablets a VitessShard spec asks for, in pool order.
@@ -95,14 +126,15 @@ enum Desired {
                     Tablet(
                         alias: alias, pool: type, index: index,
                         podName: OperatorNames.tabletPod(cluster: cluster, alias: alias),
-                        labels: labels))
+                        labels: labels, poolSpec: pool))
             }
         }
         return result
     }
 
     /// A freshly created tablet Pod: only the spec annotations, no rollout or drain state (reference §5.1.3).
-    static func tabletPod(_ tablet: Tablet, image: String, shardGeneration: Int, owner: JSON, ready: Bool) -> JSON {
+    static func tabletPod(_ tablet: Tablet, images: JSON, shardGeneration: Int, owner: JSON, ready: Bool) -> JSON {
+        let image = images["vttablet"].string ?? ""
         var pod = FixtureExpansion.pod(
             name: tablet.podName, namespace: "", labels: tablet.labels,
             annotations: [
@@ -110,6 +142,7 @@ enum Desired {
                 "planetscale.com/observed-shard-generation": String(shardGeneration),
             ],
             container: "vttablet", image: image, owner: owner)
+        pod[path: ["spec", "containers"]] = tabletContainers(images: images, pool: tablet.poolSpec)
         if !ready { pod["status"] = FixtureExpansion.podStatus(container: "vttablet", image: image, ready: false) }
         return pod
     }

@@ -354,7 +354,8 @@ public final class EmulatedOperator: Sendable {
     private func reconcileTablets(_ vt: JSON, _ vts: JSON) {
         guard let keyspace = vts[path: ["metadata", "labels", OperatorLabel.keyspace]].string else { return }
         let generation = vts[path: ["metadata", "generation"]].int ?? 1
-        let image = vts[path: ["spec", "images", "vttablet"]].string ?? ""
+        let images = vts[path: ["spec", "images"]]
+        let image = images["vttablet"].string ?? ""
         let owner: JSON = [
             [
                 "apiVersion": "planetscale.com/v2", "kind": "VitessShard", "name": vts[path: ["metadata", "name"]],
@@ -366,7 +367,7 @@ public final class EmulatedOperator: Sendable {
             guard let pod = existing[tablet.podName] else {
                 // Creation is never gated: a missing tablet Pod is created from the desired spec at once.
                 var created = Desired.tabletPod(
-                    tablet, image: image, shardGeneration: generation, owner: owner, ready: false)
+                    tablet, images: images, shardGeneration: generation, owner: owner, ready: false)
                 created[path: ["metadata", "namespace"]] = .string(namespace)
                 if let stored = try? store.create(.pod, namespace: namespace, object: created, scope: .everything) {
                     record(
@@ -377,9 +378,10 @@ public final class EmulatedOperator: Sendable {
                 }
                 continue
             }
-            let current = pod[path: ["spec", "containers"]].array?.first?["image"].string ?? ""
+            let current = pod[path: ["spec", "containers"]].array ?? []
+            let desired = Desired.tabletContainers(images: images, pool: tablet.poolSpec).array ?? []
             let podAnnotations = annotations(pod)
-            if current != image && podAnnotations[RolloutAnnotation.released] != nil {
+            if current != desired && podAnnotations[RolloutAnnotation.released] != nil {
                 if podAnnotations[DrainAnnotation.supported] != nil && podAnnotations[DrainAnnotation.finished] == nil {
                     if podAnnotations[DrainAnnotation.started] == nil {
                         _ = try? store.mutate(.pod, namespace: namespace, name: tablet.podName) {
@@ -396,12 +398,15 @@ public final class EmulatedOperator: Sendable {
             _ = try? store.mutate(.pod, namespace: namespace, name: tablet.podName) { object in
                 object[path: ["metadata", "annotations", "planetscale.com/observed-shard-generation"]] = .string(
                     String(generation))
-                if current == image {
+                if current == desired {
                     object[path: ["metadata", "annotations", RolloutAnnotation.scheduled]] = .null
                     object[path: ["metadata", "annotations", RolloutAnnotation.released]] = .null
                 } else {
-                    let diff = YAMLDiff.render(
-                        ["spec": ["containers": [["name": "vttablet", "image": .string(image)]]]], indent: 0)
+                    // The scheduled text names the containers that change, as they will be.
+                    let changed = desired.enumerated().filter { index, container in
+                        index >= current.count || current[index] != container
+                    }.map(\.element)
+                    let diff = YAMLDiff.render(["spec": ["containers": .array(changed)]], indent: 0)
                     object[path: ["metadata", "annotations", RolloutAnnotation.scheduled]] = .string(diff)
                 }
             }

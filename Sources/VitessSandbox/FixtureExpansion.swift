@@ -176,24 +176,23 @@ public struct FixtureExpansion: Sendable {
                                 "type": .string(isPrimary ? "primary" : (type == .rdonly ? "rdonly" : "replica")),
                                 "pendingChanges": "",
                             ]
-                            pods.append(
-                                Item(
-                                    type: .pod,
-                                    object: Self.pod(
-                                        name: OperatorNames.tabletPod(cluster: name, alias: alias),
-                                        namespace: namespace,
-                                        labels: shardLabels.merging([
-                                            OperatorLabel.component: "vttablet", OperatorLabel.cell: cell,
-                                            OperatorLabel.tabletUID: TabletUID.string(alias.uid),
-                                            OperatorLabel.tabletType: type.rawValue,
-                                            OperatorLabel.tabletIndex: String(index),
-                                        ]) { $1 }.merging(pool["extraLabels"].stringMap) { $1 },
-                                        annotations: [
-                                            DrainAnnotation.supported: "ensure that the tablet is not a primary",
-                                            "planetscale.com/observed-shard-generation": "1",
-                                        ],
-                                        container: "vttablet", image: images["vttablet"].string ?? "",
-                                        owner: owner("VitessShard", shardName, shardUID))))
+                            var pod = Self.pod(
+                                name: OperatorNames.tabletPod(cluster: name, alias: alias),
+                                namespace: namespace,
+                                labels: shardLabels.merging([
+                                    OperatorLabel.component: "vttablet", OperatorLabel.cell: cell,
+                                    OperatorLabel.tabletUID: TabletUID.string(alias.uid),
+                                    OperatorLabel.tabletType: type.rawValue,
+                                    OperatorLabel.tabletIndex: String(index),
+                                ]) { $1 }.merging(pool["extraLabels"].stringMap) { $1 },
+                                annotations: [
+                                    DrainAnnotation.supported: "ensure that the tablet is not a primary",
+                                    "planetscale.com/observed-shard-generation": "1",
+                                ],
+                                container: "vttablet", image: images["vttablet"].string ?? "",
+                                owner: owner("VitessShard", shardName, shardUID))
+                            pod[path: ["spec", "containers"]] = Desired.tabletContainers(images: images, pool: pool)
+                            pods.append(Item(type: .pod, object: pod))
                         }
                     }
                     shardItems.append(

@@ -505,7 +505,7 @@ struct PlanApplyEndToEndTests {
 
     @Test("`vtop-rollout demo` runs the whole tour and proves the invariants from the history")
     func demo() throws {
-        let run = try CLITests.run(["demo", "--speed", "1000"])
+        let run = try CLITests.run(["demo", "--speed", "300"])
         #expect(run.status == 0, "\(run.stdout.suffix(2000))\(run.stderr)")
         #expect(run.stdout.contains("demo: approving gate approve-canary automatically"))
         #expect(run.stdout.contains("tablets recreated: 30, each exactly once: yes"))

@@ -449,6 +449,29 @@ struct ExecutorTests {
 
 @Suite("Checkpoint document")
 struct RunStateTests {
+    @Test("Timestamps are written and read by hand exactly as ISO8601DateFormatter would, across eras and leap days")
+    func timestampsMatchTheFormatter() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [Double] = [
+            0, -1, 951_782_400, 1_709_164_800.999, 4_102_444_799.5, 1_800_000_000.123, -86_400 * 365.25 * 30,
+        ]
+        let random = (0..<2000).map { _ in
+            Double(Int64.random(in: -2_000_000_000_000...5_000_000_000_000, using: &generator)) / 1000
+        }
+        for seconds in fixed + random {
+            let date = Date(timeIntervalSince1970: seconds)
+            let ours = RunStateCoding.timestamp(date)
+            #expect(ours == formatter.string(from: date), "\(seconds)")
+            let back = RunStateCoding.parseTimestamp(ours)
+            #expect(back.map { abs($0.timeIntervalSince(date)) <= 0.0005 } == true, "\(ours)")
+            #expect(back.map(RunStateCoding.timestamp) == ours, "a round trip keeps the text")
+        }
+        #expect(RunStateCoding.parseTimestamp("2026-11-22T18:16:15Z") != nil, "without milliseconds, by the formatter")
+        #expect(RunStateCoding.parseTimestamp("2026-13-22T18:16:15.000Z") == nil)
+    }
+
     @Test("Round trip keeps every field and the graph hash")
     func roundTrip() throws {
         let harness = try ExecutorHarness(plan: allTablets)

@@ -168,6 +168,53 @@ struct OperatorTests {
         }
     }
 
+    @Test(
+        "A tablet pool's vttablet flags, resources or mysqld image change schedules its tablet Pods like an image change",
+        arguments: [
+            (
+                "vttablet flags", ["shardTemplate", "tabletPools", "0", "vttablet"],
+                JSON.object(["extraFlags": ["queryserver-config-query-timeout": "60s"]]),
+                "--queryserver-config-query-timeout=60s"
+            ),
+            (
+                "mysqld resources", ["shardTemplate", "tabletPools", "0", "mysqld"],
+                JSON.object(["resources": ["limits": ["memory": "2Gi"]]]), "memory: 2Gi"
+            ),
+        ] as [(String, [String], JSON, String)])
+    func poolChangesScheduleTablets(_ name: String, _ path: [String], _ value: JSON, _ expected: String) throws {
+        let harness = try Harness()
+        try harness.store.mutate(.vitessCluster, namespace: "example", name: "example", scope: .main) { vt in
+            var keyspace = vt[path: ["spec", "keyspaces"]].array?[0] ?? .null
+            var equal = keyspace[path: ["partitionings"]].array?[0]["equal"] ?? .null
+            var pools = equal[path: ["shardTemplate", "tabletPools"]].array ?? []
+            pools[0][path: [path[3]]] = value
+            equal[path: ["shardTemplate", "tabletPools"]] = .array(pools)
+            keyspace["partitionings"] = [["equal": equal]]
+            vt[path: ["spec", "keyspaces"]] = [keyspace]
+        }
+        harness.sandbox.operator.settle()
+        try harness.annotate(.vitessKeyspace, vtk, RolloutAnnotation.released)
+        try harness.annotate(.vitessShard, vts, RolloutAnnotation.released)
+        let tabletPods = harness.store.list(
+            .pod, namespace: "example", labels: try Selector(parsing: "planetscale.com/component=vttablet")
+        ).items
+        #expect(tabletPods.count == 3)
+        for pod in tabletPods {
+            let scheduled = pod[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].string ?? ""
+            #expect(scheduled.contains(expected), "\(name): \(scheduled)")
+        }
+        let replica = try #require(
+            tabletPods.first { $0[path: ["metadata", "labels", "planetscale.com/tablet-uid"]] == "0790125915" }?[
+                path: ["metadata", "name"]
+            ].string)
+        try harness.annotate(.pod, replica, RolloutAnnotation.released)
+        #expect(
+            harness.run { harness.sandbox.operator.history.contains { $0.action == "ready" && $0.name == replica } })
+        let recreated = harness.get(.pod, replica)
+        #expect(recreated[path: ["metadata", "annotations", RolloutAnnotation.scheduled]].isNull, "\(name)")
+        #expect(harness.annotations(.pod, primaryPod)[RolloutAnnotation.scheduled] != nil, "the others still wait")
+    }
+
     @Test("Released primary with no candidate is DrainBlocked and never deleted")
     func drainBlocked() throws {
         let harness = try Harness(referenceCluster(replicas: 1))
