@@ -454,47 +454,8 @@ struct PlanApplyEndToEndTests {
             #expect(run.status == expected, "\(arguments): \(run.stdout.suffix(500))")
             log += run.stderr
         }
-        // "GET http://127.0.0.1:PORT/api/v1/namespaces/example/pods?watch=1 200 3ms"
-        var used: Set<String> = []
-        for line in log.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard parts.count >= 3, let url = URL(string: String(parts[1])), url.path.contains("/namespaces/") else {
-                continue
-            }
-            let segments = url.path.split(separator: "/").map(String.init)
-            guard let ns = segments.firstIndex(of: "namespaces"), segments.count > ns + 2 else { continue }
-            var resource = segments[ns + 2]
-            let named = segments.count > ns + 3
-            if segments.count > ns + 4 { resource += "/" + segments[ns + 4] }
-            let query = url.query ?? ""
-            let verb: String =
-                switch parts[0] {
-                case "GET": query.contains("watch=1") ? "watch" : named ? "get" : "list"
-                case "PATCH": "patch"
-                case "POST": "create"
-                case "PUT": "update"
-                case "DELETE": "delete"
-                default: String(parts[0])
-                }
-            used.insert("\(resource) \(verb)")
-        }
-        let role = try CLITests.run(["rbac"]).stdout
-        var granted: Set<String> = []
-        var resources: [String] = []
-        for line in role.split(separator: "\n") {
-            let text = line.trimmingCharacters(in: .whitespaces)
-            let items = { (prefix: String) in
-                text.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
-                    .trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                    .split(separator: ",").map {
-                        $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                    }
-            }
-            if text.hasPrefix("resources:") { resources = items("resources:") }
-            if text.hasPrefix("verbs:") {
-                for resource in resources { for verb in items("verbs:") { granted.insert("\(resource) \(verb)") } }
-            }
-        }
+        let used = CLITests.requests(inVerboseLog: log)
+        let granted = CLITests.grants(inRole: try CLITests.run(["rbac"]).stdout)
         #expect(used.contains("pods/proxy get"), "the replicationLag check went through the Pod proxy")
         #expect(used.contains("leases update"))
         #expect(used.contains("configmaps create"))
@@ -521,5 +482,57 @@ struct PlanApplyEndToEndTests {
         #expect(
             builtin.trimmingCharacters(in: .whitespacesAndNewlines)
                 == shipped.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+extension CLITests {
+    /// The "resource verb" pairs of the requests a `-v` log shows, such as `pods watch`:
+    /// "GET http://127.0.0.1:PORT/api/v1/namespaces/example/pods?watch=1 200 3ms".
+    static func requests(inVerboseLog log: String) -> Set<String> {
+        var used: Set<String> = []
+        for line in log.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count >= 3, let url = URL(string: String(parts[1])), url.path.contains("/namespaces/") else {
+                continue
+            }
+            let segments = url.path.split(separator: "/").map(String.init)
+            guard let ns = segments.firstIndex(of: "namespaces"), segments.count > ns + 2 else { continue }
+            var resource = segments[ns + 2]
+            let named = segments.count > ns + 3
+            if segments.count > ns + 4 { resource += "/" + segments[ns + 4] }
+            let query = url.query ?? ""
+            let verb: String =
+                switch parts[0] {
+                case "GET": query.contains("watch=1") ? "watch" : named ? "get" : "list"
+                case "PATCH": "patch"
+                case "POST": "create"
+                case "PUT": "update"
+                case "DELETE": "delete"
+                default: String(parts[0])
+                }
+            used.insert("\(resource) \(verb)")
+        }
+        return used
+    }
+
+    /// The "resource verb" pairs a Role printed by `vtop-rollout rbac` grants.
+    static func grants(inRole role: String) -> Set<String> {
+        var granted: Set<String> = []
+        var resources: [String] = []
+        for line in role.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            let items = { (prefix: String) in
+                text.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                    .split(separator: ",").map {
+                        $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                    }
+            }
+            if text.hasPrefix("resources:") { resources = items("resources:") }
+            if text.hasPrefix("verbs:") {
+                for resource in resources { for verb in items("verbs:") { granted.insert("\(resource) \(verb)") } }
+            }
+        }
+        return granted
     }
 }

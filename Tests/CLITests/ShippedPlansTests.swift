@@ -91,10 +91,12 @@ struct ShippedPlansTests {
         let flags = ["--time-scale", "300", "--check-interval", "100ms", "--no-prompt"]
         var resume: [String] = []
         var transcript = ""
+        var requestLog = ""
         var finished = false
         for _ in 0..<6 {
-            let run = try sandbox.run(["plan", "apply", "plan.yaml"] + resume + flags, extra: environment)
-            transcript += run.stdout + run.stderr
+            let run = try sandbox.run(["plan", "apply", "plan.yaml", "-v"] + resume + flags, extra: environment)
+            transcript += run.stdout
+            requestLog += run.stderr
             if run.status == 0 {
                 finished = true
                 break
@@ -104,12 +106,14 @@ struct ShippedPlansTests {
                 let line = run.stdout.split(separator: "\n").last(where: { $0.contains("waiting for approval of ") }),
                 let names = line.components(separatedBy: "waiting for approval of ").last?.split(separator: ":").first
             else {
-                Issue.record("\(shipped.plan): exit \(run.status)\n\(transcript.suffix(3000))")
+                Issue.record(
+                    "\(shipped.plan): exit \(run.status)\n\(transcript.suffix(3000))\(run.stderr.suffix(1000))")
                 return
             }
             for gate in names.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                let approved = try sandbox.run(["plan", "approve", gate])
+                let approved = try sandbox.run(["plan", "approve", gate, "-v"])
                 #expect(approved.status == 0, "\(approved.stderr)")
+                requestLog += approved.stderr
             }
             resume = ["--resume"]
         }
@@ -146,6 +150,17 @@ struct ShippedPlansTests {
             let status = try sandbox.run(["status", "-o", "json"])
             #expect(!status.stdout.contains("\"scheduled\""), "\(shipped.plan) left changes pending")
         }
+
+        // `rbac --plan` grants every request the run made, and no patch the plan cannot make.
+        let role = try CLITests.run(["rbac", "--plan", "plan.yaml"], in: sandbox.directory)
+        #expect(role.status == 0, "\(role.stderr)")
+        let granted = CLITests.grants(inRole: role.stdout)
+        let used = CLITests.requests(inVerboseLog: requestLog)
+        #expect(used.contains("leases update"), "the log was read")
+        #expect(used.subtracting(granted).isEmpty, "not granted: \(used.subtracting(granted).sorted())")
+        let patchable = Set(granted.filter { $0.hasSuffix(" patch") })
+        let patched = Set(used.filter { $0.hasSuffix(" patch") })
+        #expect(patched == patchable, "patch granted on exactly what the plan released")
 
         // The stand-ins were really used, with the step's values.
         if original.contains("http:") {
