@@ -441,6 +441,32 @@ import Testing
     }
 }
 
+/// `vtop-rollout sandbox` as scripts use it: wait for the ready line, then stop it.
+@Suite struct SandboxCommandCLITests {
+    /// The ready line used to come before the signal handlers, so a SIGTERM sent at once could be
+    /// ignored and the sandbox ran on. Forty rounds, because the window is short: the old code lost
+    /// several of them here.
+    @Test func aSIGTERMRightAfterTheReadyLineStopsTheSandbox() throws {
+        for round in 0..<40 {
+            let kubeconfig = CLITests.scratch.appendingPathComponent("\(UUID().uuidString).kubeconfig").path
+            let run = try WatchedRun.start(
+                ["sandbox", "--port", "0", "--kubeconfig-out", kubeconfig], environment: [:], in: CLITests.scratch,
+                ready: { $0.hasPrefix("sandbox ready: ") })
+            #expect(!run.timedOut, "round \(round): the sandbox ignored SIGTERM")
+            #expect(run.stdout.hasPrefix("sandbox ready: server=http://127.0.0.1:"))
+        }
+    }
+
+    @Test func aMissingOrBrokenFixtureIsOneLineAndExitCodeTwo() throws {
+        let missing = try CLITests.run(["sandbox", "--fixture", "does-not-exist.yaml"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "error: cannot open fixture 'does-not-exist.yaml': it does not exist\n")
+        let broken = try CLITests.run(["sandbox", "--fixture", "README.md"])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.hasPrefix("error: fixture 'README.md' is not a VitessCluster manifest in YAML or JSON: "))
+    }
+}
+
 /// The benchmark's quick mode runs in CI so it cannot rot; its numbers are not asserted.
 @Suite struct BenchmarkSmokeTests {
     @Test func quickBenchmarkCompilesItsPlanAndPrintsTheTable() throws {
