@@ -42,8 +42,8 @@ struct SandboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Armed before anything starts: a script that sends SIGTERM as soon as it reads the ready
-        // line must stop the sandbox, and a signal sent while the handler is being set up is lost.
-        let termination = Self.terminationSignals()
+        // line must stop the sandbox, and a signal sent while the handlers are being set up is lost.
+        let termination = await Self.terminationSignals()
         var cluster = BuiltinFixture.cluster
         if let fixture {
             guard let data = FileManager.default.contents(atPath: fixture) else {
@@ -95,22 +95,30 @@ struct SandboxCommand: AsyncParsableCommand {
 
     /// Suspends until SIGINT or SIGTERM (`demo --keep`, where a person presses Ctrl-C).
     static func waitForTermination() async {
-        let termination = terminationSignals()
+        let termination = await terminationSignals()
         for await _ in termination.signals { break }
         withExtendedLifetime(termination.sources) {}
     }
 
-    /// Catches SIGINT and SIGTERM from now on; the stream yields once per signal. Keep the sources
-    /// alive while waiting: they are cancelled on deallocation.
-    static func terminationSignals() -> (signals: AsyncStream<Void>, sources: [any DispatchSourceSignal]) {
+    /// Catches SIGINT and SIGTERM; returns once both handlers are installed, so a signal sent after
+    /// that is never lost. The stream yields once per signal. Keep the sources alive while waiting:
+    /// they are cancelled on deallocation.
+    static func terminationSignals() async -> (signals: AsyncStream<Void>, sources: [any DispatchSourceSignal]) {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let queue = DispatchQueue(label: "sandbox.signals")
         let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-        for source in sources {
-            source.setEventHandler { continuation.yield() }
-            source.resume()
+        // resume() only schedules the registration; until it is done, SIG_IGN drops the signal.
+        await withCheckedContinuation { (registered: CheckedContinuation<Void, Never>) in
+            let group = DispatchGroup()
+            for source in sources {
+                group.enter()
+                source.setRegistrationHandler { group.leave() }
+                source.setEventHandler { continuation.yield() }
+                source.resume()
+            }
+            group.notify(queue: queue) { registered.resume() }
         }
         return (stream, sources)
     }
