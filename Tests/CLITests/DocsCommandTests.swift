@@ -44,14 +44,22 @@ import Testing
     /// start with `$ vtop-rollout`, and in sh blocks also lines that start with `vtop-rollout`.
     static func commands(in markdown: String, file: String) -> [DocCommand] {
         var found: [DocCommand] = []
-        var fence: String?
+        // The open fence's language and backtick count: as in CommonMark, only a bare fence at least
+        // as long closes it, so a ```` block can show ``` blocks.
+        var fence: (language: String, length: Int)?
         for (index, raw) in markdown.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("```") {
-                fence = fence == nil ? String(line.dropFirst(3)).trimmingCharacters(in: .whitespaces) : nil
+                let length = line.prefix { $0 == "`" }.count
+                let info = line.dropFirst(length).trimmingCharacters(in: .whitespaces)
+                if let open = fence {
+                    if info.isEmpty && length >= open.length { fence = nil }
+                } else {
+                    fence = (info, length)
+                }
                 continue
             }
-            guard let language = fence, fences.contains(language) else { continue }
+            guard let language = fence?.language, fences.contains(language) else { continue }
             var command: Substring
             if line.hasPrefix("$ vtop-rollout") {
                 command = line.dropFirst(2)
@@ -230,13 +238,18 @@ import Testing
             ```yaml
             vtop-rollout: not-a-command
             ```
+            ````text
+            ```
+            $ vtop-rollout status --diff
+            ```
+            ````
             """
         let found = Self.commands(in: markdown, file: "x.md")
-        #expect(found.map(\.line) == [2, 3, 7])
+        #expect(found.map(\.line) == [2, 3, 7, 15])
         #expect(
             found.map(\.arguments) == [
                 ["status", "-n", "example", "--explain"], ["plan", "show", "a b.yaml", "-o", "dot"],
-                ["sandbox", "--speed", "200"],
+                ["sandbox", "--speed", "200"], ["status", "--diff"],
             ])
         #expect(Self.shellWords("vtop-rollout plan validate plans/*.yaml").count == CLITests.examplePlans.count + 3)
     }
