@@ -95,7 +95,11 @@ let package = Package(
         .testTarget(
             name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
         .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine", "VitessSandbox"], exclude: ["Golden"]),
-        .testTarget(name: "CLITests", dependencies: ["vtop-rollout", "vtop-bench"], exclude: ["Fixtures"]),
+        // Yams reads docs/examples/github-workflow.yml, so the test runs the steps the docs show.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["vtop-rollout", "vtop-bench", .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"]),
         .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
         // KubeClient only to prove our own client works against the sandbox (TLS, pagination), as kubectl does.

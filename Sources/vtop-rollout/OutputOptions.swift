@@ -6,10 +6,12 @@ import ArgumentParser
     import Darwin
 #endif
 
-/// How a command writes diagnostics: text for people, JSON for pipelines.
+/// How `plan validate` writes diagnostics: text for people, JSON for pipelines, and GitHub Actions
+/// workflow commands for annotations on a pull request's diff. Only `plan validate` takes it.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text
     case json
+    case github
 }
 
 /// Colour flags shared by every command.

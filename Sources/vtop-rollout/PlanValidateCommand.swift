@@ -14,6 +14,10 @@ struct PlanValidateCommand: AsyncParsableCommand {
             tablets. --snapshot FILE checks against a `kubectl get -o yaml` dump instead, and --offline
             runs the static checks only.
 
+            -o github prints one GitHub Actions workflow command per finding (::error, ::warning,
+            ::notice with file, line, col and the rule id as title), so a CI step puts them on the
+            pull request's diff.
+
             Exit codes: 0 when every plan is valid (warnings allowed unless --strict), 2 when any plan has
             errors (or warnings under --strict), 64 for bad flags.
             """
@@ -36,7 +40,7 @@ struct PlanValidateCommand: AsyncParsableCommand {
     @Flag(help: "Accept releasing a primary that has no reparent candidate (the shard goes down).")
     var allowDowntime = false
 
-    @Option(name: [.short, .customLong("output")], help: "Output format: text or json.")
+    @Option(name: [.short, .customLong("output")], help: "Output format: text, json or github.")
     var output: OutputFormat = .text
 
     @OptionGroup var color: ColorOptions
@@ -62,6 +66,10 @@ struct PlanValidateCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(ValidationReport(results)), as: UTF8.self))
+        case .github:
+            for (file, diagnostics, _) in results {
+                for line in GitHubAnnotations.lines(diagnostics, file: file) { print(line) }
+            }
         case .text:
             let renderer = DiagnosticRenderer(color: color.useColor(environment: ProcessInfo.processInfo.environment))
             for (file, diagnostics, _) in results {

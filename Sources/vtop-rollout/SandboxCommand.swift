@@ -41,10 +41,22 @@ struct SandboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Armed before anything starts: a script that sends SIGTERM as soon as it reads the ready
+        // line must stop the sandbox, and a signal sent while the handlers are being set up is lost.
+        let termination = await Self.terminationSignals()
         var cluster = BuiltinFixture.cluster
         if let fixture {
-            let text = try String(contentsOfFile: fixture, encoding: .utf8)
-            cluster = try Self.decode(text)
+            guard let data = FileManager.default.contents(atPath: fixture) else {
+                let reason = FileManager.default.fileExists(atPath: fixture) ? "it cannot be read" : "it does not exist"
+                throw CommandFailure(message: "cannot open fixture '\(fixture)': \(reason)", code: Exit.invalidInput)
+            }
+            do {
+                cluster = try Self.decode(String(decoding: data, as: UTF8.self))
+            } catch {
+                throw CommandFailure(
+                    message: "fixture '\(fixture)' is not a VitessCluster manifest in YAML or JSON: \(error)",
+                    code: Exit.invalidInput)
+            }
         }
         let settings = try FaultSettings(flags: faults)
         let sandbox = try Sandbox(cluster: cluster, clock: ScaledClock(speed: speed))
@@ -67,7 +79,8 @@ struct SandboxCommand: AsyncParsableCommand {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: kubeconfigOut)
         // Written unbuffered: scripts wait for this exact line before they talk to the server.
         FileHandle.standardOutput.write(Data("sandbox ready: server=\(url) kubeconfig=\(kubeconfigOut)\n".utf8))
-        await Self.waitForTermination()
+        for await _ in termination.signals { break }
+        withExtendedLifetime(termination.sources) {}
         operatorLoop.cancel()
         await server.shutdown()
     }
@@ -80,34 +93,33 @@ struct SandboxCommand: AsyncParsableCommand {
         return try JSON.parse(data)
     }
 
-    /// Suspends until SIGINT or SIGTERM.
+    /// Suspends until SIGINT or SIGTERM (`demo --keep`, where a person presses Ctrl-C).
     static func waitForTermination() async {
+        let termination = await terminationSignals()
+        for await _ in termination.signals { break }
+        withExtendedLifetime(termination.sources) {}
+    }
+
+    /// Catches SIGINT and SIGTERM; returns once both handlers are installed, so a signal sent after
+    /// that is never lost. The stream yields once per signal. Keep the sources alive while waiting:
+    /// they are cancelled on deallocation.
+    static func terminationSignals() async -> (signals: AsyncStream<Void>, sources: [any DispatchSourceSignal]) {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let queue = DispatchQueue(label: "sandbox.signals")
         let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumed = ResumeOnce(continuation)
+        // resume() only schedules the registration; until it is done, SIG_IGN drops the signal.
+        await withCheckedContinuation { (registered: CheckedContinuation<Void, Never>) in
+            let group = DispatchGroup()
             for source in sources {
-                source.setEventHandler { resumed.resume() }
+                group.enter()
+                source.setRegistrationHandler { group.leave() }
+                source.setEventHandler { continuation.yield() }
                 source.resume()
             }
+            group.notify(queue: queue) { registered.resume() }
         }
-        // The sources must outlive the wait, or they are cancelled on deallocation.
-        withExtendedLifetime(sources) {}
-    }
-}
-
-/// Resumes a continuation at most once, whichever signal comes first.
-private final class ResumeOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
-    func resume() {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        lock.unlock()
-        pending?.resume()
+        return (stream, sources)
     }
 }

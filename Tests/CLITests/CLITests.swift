@@ -124,6 +124,48 @@ import Testing
         #expect(first["column"] as? Int == 7)
     }
 
+    @Test func githubOutputAnnotatesEveryFindingAndKeepsTheExitCode() throws {
+        let broken = try Self.run(["plan", "validate", "--offline", "-o", "github", "docs/examples/broken-plan.yaml"])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.isEmpty)
+        let file = "file=docs/examples/broken-plan.yaml"
+        #expect(
+            broken.stdout.split(separator: "\n", omittingEmptySubsequences: false) == [
+                "::error \(file),line=13,col=7,title=plan.unknown-key::unknown key 'selct' in a release stage (did you mean 'select'?)",
+                "::error \(file),line=14,col=16,title=plan.invalid-duration::'30' has no unit (did you mean '30s'?)%0Anote: write durations like 90s, 10m, 1h30m or 500ms",
+                "::warning \(file),line=17,col=30,title=plan.duplicate-value::'zone1' is listed more than once",
+                "::error \(file),line=18,col=19,title=plan.unknown-dependency::dependsOn names stage 'canery', which does not exist (did you mean 'canary'?)",
+                "::notice \(file),line=21,col=27,title=plan.unknown-value::vtgate follows its VitessCell: release it with a 'release: cells' stage",
+                "::error \(file),line=21,col=36,title=plan.unknown-value::'vtgate' is not a valid deployment component%0Anote: allowed: vtctld, vtadmin, vtorc",
+                "",
+            ])
+        // Valid plans print nothing and exit 0; a warning alone passes unless --strict.
+        let valid = try Self.run(["plan", "validate", "--offline", "-o", "github"] + Self.examplePlans)
+        #expect(valid.status == 0)
+        #expect(valid.stdout.isEmpty)
+        let warning = try Self.temporaryPlan(
+            Self.header + "  stages: [{name: a, release: tablets, select: {cell: [z1, z1]}}]\n")
+        let lenient = try Self.run(["plan", "validate", "--offline", "-o", "github", warning])
+        #expect(lenient.status == 0)
+        #expect(lenient.stdout.hasPrefix("::warning file=\(warning),line=6,col="))
+        let strict = try Self.run(["plan", "validate", "--offline", "--strict", "-o", "github", warning])
+        #expect(strict.status == 2)
+        #expect(strict.stdout == lenient.stdout)
+        // A whole-file problem has no line and column.
+        let missing = try Self.run(["plan", "validate", "--offline", "-o", "github", "plans/does-not-exist.yaml"])
+        #expect(missing.status == 2)
+        #expect(
+            missing.stdout
+                == "::error file=plans/does-not-exist.yaml,title=input.unreadable::cannot open 'plans/does-not-exist.yaml': it does not exist\n"
+        )
+    }
+
+    @Test func onlyPlanValidateTakesGithubOutput() throws {
+        let run = try Self.run(["plan", "show", "plans/per-cell-waves.yaml", "-o", "github"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("Please provide one of 'text', 'json', 'dot' or 'mermaid'"))
+    }
+
     @Test func missingFileIsAnInputError() throws {
         let run = try Self.run(["plan", "validate", "--offline", "plans/does-not-exist.yaml"])
         #expect(run.status == 2)
@@ -217,6 +259,23 @@ import Testing
             run.stdout.contains(
                 "error[live.expect-failed]: the pending change of VitessKeyspace customer does not match"))
         #expect(run.stdout.contains("warning[live.uncovered-change]"))
+    }
+
+    @Test func githubOutputCarriesTheLiveFindings() throws {
+        let run = try CLITests.run([
+            "plan", "validate", "--snapshot", Self.snapshot, "-o", "github", "plans/customer-config-change.yaml",
+        ])
+        #expect(run.status == 2)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 6)
+        #expect(
+            lines.first
+                == "::warning file=plans/customer-config-change.yaml,line=12,col=3,title=live.uncovered-change::2 pending cells are released by no stage: zone1, zone2%0Anote: set requireFullCoverage: true to make this an error"
+        )
+        #expect(
+            lines.last?.hasPrefix(
+                "::error file=plans/customer-config-change.yaml,line=15,col=7,title=live.expect-failed::the pending change of VitessKeyspace customer does not match"
+            ) == true)
     }
 
     @Test func showPrintsTheGraphAndItsEstimate() throws {
@@ -348,6 +407,13 @@ import Testing
             "plan", "validate", "--kubeconfig", kubeconfig, "plans/upgrade-vttablet-canary.yaml",
         ])
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
+        let github = try CLITests.run([
+            "plan", "validate", "--kubeconfig", kubeconfig, "-o", "github", "plans/upgrade-vttablet-canary.yaml",
+            "plans/customer-config-change.yaml",
+        ])
+        #expect(github.status == 2)
+        #expect(github.stdout.contains("title=live.expect-failed::"))
+        #expect(!github.stdout.contains("file=plans/upgrade-vttablet-canary.yaml"))
         let live = try CLITests.run([
             "plan", "show", "--kubeconfig", kubeconfig, "plans/upgrade-vttablet-canary.yaml", "-o", "json",
         ])
@@ -372,6 +438,32 @@ import Testing
         #expect(run.status == 1)
         #expect(run.stderr.contains("127.0.0.1:1"))
         #expect(run.stderr.contains("connection refused"))
+    }
+}
+
+/// `vtop-rollout sandbox` as scripts use it: wait for the ready line, then stop it.
+@Suite struct SandboxCommandCLITests {
+    /// The ready line used to come before the signal handlers, so a SIGTERM sent at once could be
+    /// ignored and the sandbox ran on. Forty rounds, because the window is short: the old code lost
+    /// several of them here.
+    @Test func aSIGTERMRightAfterTheReadyLineStopsTheSandbox() throws {
+        for round in 0..<40 {
+            let kubeconfig = CLITests.scratch.appendingPathComponent("\(UUID().uuidString).kubeconfig").path
+            let run = try WatchedRun.start(
+                ["sandbox", "--port", "0", "--kubeconfig-out", kubeconfig], environment: [:], in: CLITests.scratch,
+                ready: { $0.hasPrefix("sandbox ready: ") })
+            #expect(!run.timedOut, "round \(round): the sandbox ignored SIGTERM")
+            #expect(run.stdout.hasPrefix("sandbox ready: server=http://127.0.0.1:"))
+        }
+    }
+
+    @Test func aMissingOrBrokenFixtureIsOneLineAndExitCodeTwo() throws {
+        let missing = try CLITests.run(["sandbox", "--fixture", "does-not-exist.yaml"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "error: cannot open fixture 'does-not-exist.yaml': it does not exist\n")
+        let broken = try CLITests.run(["sandbox", "--fixture", "README.md"])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.hasPrefix("error: fixture 'README.md' is not a VitessCluster manifest in YAML or JSON: "))
     }
 }
 
