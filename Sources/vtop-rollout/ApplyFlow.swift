@@ -167,6 +167,8 @@ struct ApplyFlow {
         }
         let actor =
             options.actor ?? client.connection.userName ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        // Caught from here on: a signal before the run starts ends it at once, cleanly, with the Lease given back.
+        let interrupts = await Signals.interrupts()
         let lock = LeaseLock(
             api: client, namespace: namespace, cluster: plan.cluster, holder: LeaseLock.defaultHolder(user: actor))
         do {
@@ -197,7 +199,7 @@ struct ApplyFlow {
             progress: { printer.update($0) })
         let outcome: RunOutcome
         do {
-            outcome = try await runner.run(executor, interrupts: Signals.interrupts())
+            outcome = try await runner.run(executor, interrupts: interrupts)
             printer.finish()
         } catch let stop as PlanRunner.Stop {
             if case .lockLost = stop { throw CommandFailure(message: stop.description, code: Exit.locked) }
@@ -291,12 +293,17 @@ enum Prompt {
 enum Signals {
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
-    static func interrupts() -> AsyncStream<Void> {
+    /// Catches SIGINT and SIGTERM. Returns once both handlers are registered: between `SIG_IGN`
+    /// and the registration (which `resume()` only schedules) a signal would be dropped.
+    static func interrupts() async -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream<Void>.makeStream()
         let count = Counter()
+        let registered = DispatchGroup()
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.setEventHandler {
                 if count.increment() > 1 {
                     FileHandle.standardError.write(Data("second signal: exiting now\n".utf8))
@@ -308,6 +315,9 @@ enum Signals {
             }
             source.resume()
             sources.append(source)
+        }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            registered.notify(queue: .global()) { done.resume() }
         }
         return stream
     }

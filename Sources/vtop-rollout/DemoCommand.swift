@@ -109,7 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
                         + "or runs `vtop-rollout plan approve \(gate)`")
                 return true
             }, output: { printer.print($0) })
-        let outcome = try await runner.run(executor, interrupts: Signals.interrupts())
+        let outcome = try await runner.run(executor, interrupts: await Signals.interrupts())
 
         section("5. what happened, from the sandbox's history (/sandbox/v1/history)")
         summarize(sandbox.operator.history, outcome: outcome, started: started)
