@@ -189,7 +189,7 @@ public struct Executor: Sendable {
                 record.finishedAt = nil
                 record.startedAt = nil
                 if graph.step(id)?.kind.restartsAfterFailure == true {
-                    // A failed soak or wait gate starts over: its time and checks count again.
+                    // A failed soak starts over: its time and its checks count again.
                     record.releasedAt = nil
                 }
                 record.phase = record.releasedAt == nil ? .pending : .released
