@@ -89,6 +89,8 @@ public final class EmulatedOperator: Sendable {
         var eventCounter = 0
         var timings = OperatorTimings()
         var faults = RolloutFaults()
+        /// The VitessCluster generation whose new cells, keyspaces and shards have been created.
+        var createdForGeneration: Int?
     }
 
     private let store: ObjectStore
@@ -151,6 +153,7 @@ public final class EmulatedOperator: Sendable {
     public func reconcile() {
         reconcileLock.withLock {
             guard let vt = store.list(.vitessCluster, namespace: namespace).items.first else { return }
+            createMissing(vt)
             reconcileCells(vt)
             reconcileKeyspaces(vt)
             reconcileClusterDeployments(vt)
@@ -236,6 +239,67 @@ public final class EmulatedOperator: Sendable {
     }
 
     // MARK: VitessCluster controller
+
+    /// Creation is never held (reference §4): a cell, keyspace or shard in the VitessCluster spec with
+    /// no object yet is created at once with everything under it: a VitessCell with its vtgate and
+    /// vtctld Deployments; a VitessKeyspace or VitessShard with its tablet Pods (not Ready until they
+    /// start) and vtorc Deployments. Pods and Deployments of existing parents are left to their own
+    /// controllers, where a larger tablet pool is held like any other change.
+    private func createMissing(_ vt: JSON) {
+        // Only a spec change can ask for new objects: expand the tree once per generation.
+        let generation = vt[path: ["metadata", "generation"]].int ?? 1
+        guard state.withLockedValue({ $0.createdForGeneration }) != generation else { return }
+        state.withLockedValue { $0.createdForGeneration = generation }
+        let expansion = FixtureExpansion(
+            cluster: vt, namespace: namespace, clusterUID: vt[path: ["metadata", "uid"]].string ?? "")
+        var created: Set<String> = []
+        var uids: [String: String] = [:]
+        var shards: [String: String] = [:]
+        for item in expansion.items(uid: { UUID().uuidString.lowercased() }) {
+            let objectName = name(item.object)
+            guard store.get(item.type, namespace: namespace, name: objectName) == nil else { continue }
+            let owner = item.object[path: ["metadata", "ownerReferences"]].array?.first?["name"].string ?? ""
+            let labels = item.object[path: ["metadata", "labels"]].stringMap
+            let cellObject = labels[OperatorLabel.cell].map { OperatorNames.cell(cluster: name(vt), cell: $0) }
+            let wanted: Bool
+            switch item.type {
+            case .vitessCell, .vitessKeyspace, .vitessShard: wanted = true
+            case .pod: wanted = labels[OperatorLabel.component] == "vttablet" && created.contains(owner)
+            case .deployment:
+                wanted =
+                    created.contains(owner)
+                    || (labels[OperatorLabel.component] == "vtctld" && cellObject.map(created.contains) == true)
+            default: wanted = false
+            }
+            guard wanted else { continue }
+            var object = item.object
+            object[path: ["metadata", "namespace"]] = .string(namespace)
+            if var owners = object[path: ["metadata", "ownerReferences"]].array {
+                for index in owners.indices {
+                    if let planned = owners[index]["uid"].string, let real = uids[planned] {
+                        owners[index]["uid"] = .string(real)
+                    }
+                }
+                object[path: ["metadata", "ownerReferences"]] = .array(owners)
+            }
+            let image = object[path: ["spec", "containers"]].array?.first?["image"].string ?? ""
+            if item.type == .pod {
+                object["status"] = FixtureExpansion.podStatus(container: "vttablet", image: image, ready: false)
+            }
+            guard let stored = try? store.create(item.type, namespace: namespace, object: object, scope: .everything)
+            else { continue }
+            created.insert(objectName)
+            if let planned = item.object[path: ["metadata", "uid"]].string {
+                uids[planned] = stored[path: ["metadata", "uid"]].string
+            }
+            if item.type == .vitessShard { shards[objectName] = shardLabel(stored) }
+            let shard = item.type == .vitessShard ? shards[objectName] : shards[owner]
+            record(
+                "created", item.type.kind, objectName, shard: shard ?? "",
+                stored[path: ["metadata", "uid"]].string ?? "")
+            if item.type == .pod { scheduleReady(objectName, image: image, base: timings.tabletRestart) }
+        }
+    }
 
     private func reconcileCells(_ vt: JSON) {
         let immediate = Desired.isImmediate(vt)

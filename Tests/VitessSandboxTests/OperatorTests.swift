@@ -215,6 +215,87 @@ struct OperatorTests {
         #expect(harness.annotations(.pod, primaryPod)[RolloutAnnotation.scheduled] != nil, "the others still wait")
     }
 
+    @Test("A new keyspace or cell is created at once with everything under it; a larger tablet pool is held")
+    func creationIsNotHeld() throws {
+        let harness = try Harness()
+        try harness.store.mutate(.vitessCluster, namespace: "example", name: "example", scope: .main) { vt in
+            var keyspaces = vt[path: ["spec", "keyspaces"]].array ?? []
+            // The existing keyspace's pool grows from 3 to 4 replicas: held until released.
+            keyspaces[0][path: ["partitionings"]] = [
+                [
+                    "equal": [
+                        "parts": 1,
+                        "shardTemplate": ["tabletPools": [["cell": "zone1", "type": "replica", "replicas": 4]]],
+                    ]
+                ]
+            ]
+            keyspaces.append([
+                "name": "extra",
+                "partitionings": [
+                    [
+                        "equal": [
+                            "parts": 2,
+                            "shardTemplate": ["tabletPools": [["cell": "zone1", "type": "replica", "replicas": 2]]],
+                        ]
+                    ]
+                ],
+            ])
+            vt[path: ["spec", "keyspaces"]] = .array(keyspaces)
+            var cells = vt[path: ["spec", "cells"]].array ?? []
+            cells.append(["name": "zone2", "gateway": ["replicas": 1]])
+            vt[path: ["spec", "cells"]] = .array(cells)
+        }
+        harness.sandbox.operator.settle()
+        let tablets = { (keyspace: String) in
+            harness.store.list(
+                .pod, namespace: "example",
+                labels: try Selector(parsing: "planetscale.com/component=vttablet,planetscale.com/keyspace=\(keyspace)")
+            ).items
+        }
+        #expect(try tablets("extra").count == 4)
+        #expect(try tablets("commerce").count == 3, "a larger pool is a held change")
+        #expect(harness.annotations(.vitessKeyspace, vtk)[RolloutAnnotation.scheduled] != nil)
+        let shards = harness.store.list(.vitessShard, namespace: "example").items.filter {
+            $0[path: ["metadata", "labels", "planetscale.com/keyspace"]] == "extra"
+        }
+        #expect(shards.count == 2)
+        #expect(harness.store.list(.vitessCell, namespace: "example").items.count == 2)
+        let deployments = harness.store.list(.deployment, namespace: "example").items.compactMap {
+            $0[path: ["metadata", "name"]].string
+        }
+        #expect(deployments.contains { $0.hasPrefix("example-zone2-vtgate-") })
+        #expect(deployments.contains { $0.hasPrefix("example-zone2-vtctld-") })
+        #expect(deployments.filter { $0.hasPrefix("example-extra-") && $0.contains("-vtorc-") }.count == 2)
+        // New Pods start, then become Ready; nothing that existed was deleted.
+        #expect(
+            try tablets("extra").allSatisfy { pod in
+                (pod[path: ["status", "conditions"]].array ?? []).contains {
+                    $0["type"] == "Ready" && $0["status"] == "False"
+                }
+            })
+        #expect(
+            harness.run {
+                (try? tablets("extra"))?.allSatisfy { pod in
+                    (pod[path: ["status", "conditions"]].array ?? []).contains {
+                        $0["type"] == "Ready" && $0["status"] == "True"
+                    }
+                } == true
+            })
+        let history = harness.sandbox.operator.history
+        #expect(history.filter { $0.action == "created" && $0.kind == "Pod" }.count == 4)
+        #expect(
+            history.filter { $0.action == "created" && $0.kind == "Pod" }.allSatisfy { $0.shard.hasPrefix("extra/") })
+        #expect(!history.contains { $0.action == "deleted" })
+        // Owner references point at the stored parents.
+        for shard in shards {
+            let owner = shard[path: ["metadata", "ownerReferences"]].array?.first?["uid"]
+            let keyspace = harness.store.list(.vitessKeyspace, namespace: "example").items.first {
+                $0[path: ["metadata", "labels", "planetscale.com/keyspace"]] == "extra"
+            }
+            #expect(owner != nil && owner == keyspace?[path: ["metadata", "uid"]])
+        }
+    }
+
     @Test("Released primary with no candidate is DrainBlocked and never deleted")
     func drainBlocked() throws {
         let harness = try Harness(referenceCluster(replicas: 1))
