@@ -89,6 +89,8 @@ public final class EmulatedOperator: Sendable {
         var eventCounter = 0
         var timings = OperatorTimings()
         var faults = RolloutFaults()
+        /// Event names by object, reason and message, to fold repeats.
+        var eventNames: [String: String] = [:]
         /// The VitessCluster generation whose new cells, keyspaces and shards have been created.
         var createdForGeneration: Int?
     }
@@ -189,16 +191,29 @@ public final class EmulatedOperator: Sendable {
     }
 
     /// Emits a Kubernetes Event on `object`, as the operator's recorder does.
+    /// Records an Event. A repeat of one already recorded for the same object (same reason and message)
+    /// bumps its `count` and `lastTimestamp`, as the Kubernetes event recorder folds repeats.
     private func event(_ object: JSON, _ type: String, _ reason: String, _ message: String) {
+        let stamp = timestamp()
+        let key = "\(object[path: ["metadata", "uid"]].string ?? name(object))|\(reason)|\(message)"
+        if let existing = state.withLockedValue({ $0.eventNames[key] }),
+            (try? store.mutate(.event, namespace: namespace, name: existing) { event in
+                event["count"] = .int((event["count"].int ?? 1) + 1)
+                event["lastTimestamp"] = .string(stamp)
+            }) != nil
+        {
+            return
+        }
         let counter = state.withLockedValue { state -> Int in
             state.eventCounter += 1
             return state.eventCounter
         }
-        let stamp = timestamp()
+        let eventName = "\(name(object)).\(String(counter, radix: 16))"
+        state.withLockedValue { $0.eventNames[key] = eventName }
         _ = try? store.create(
             .event, namespace: namespace,
             object: [
-                "metadata": ["name": .string("\(name(object)).\(String(counter, radix: 16))")],
+                "metadata": ["name": .string(eventName)],
                 "involvedObject": [
                     "kind": object["kind"], "name": object[path: ["metadata", "name"]], "namespace": .string(namespace),
                     "uid": object[path: ["metadata", "uid"]], "apiVersion": object["apiVersion"],
@@ -315,6 +330,10 @@ public final class EmulatedOperator: Sendable {
             guard let vtc = store.get(.vitessCell, namespace: namespace, name: objectName) else { continue }
             let deployment = OperatorNames.vtgate(cluster: name(vt), cell: cellName)
             _ = try? store.mutate(.deployment, namespace: namespace, name: deployment) { object in
+                // vtgate is gated on its cell; a `released` put on the Deployment is dropped.
+                if object[path: ["metadata", "annotations", RolloutAnnotation.released]].string != nil {
+                    object[path: ["metadata", "annotations", RolloutAnnotation.released]] = .null
+                }
                 object[path: ["spec", "replicas"]] = .int(vtc[path: ["spec", "gateway", "replicas"]].int ?? 1)
                 var containers = object[path: ["spec", "template", "spec", "containers"]].array ?? []
                 if !containers.isEmpty { containers[0]["image"] = vtc[path: ["spec", "images", "vtgate"]] }
@@ -527,6 +546,21 @@ public final class EmulatedOperator: Sendable {
                 }
                 record("ready", "Pod", podName, shard: shardLabel(vts))
             }
+        }
+        // An aborted drain (`started` removed): the controller clears its own marks and says so.
+        for pod in pods {
+            let marks = annotations(pod)
+            guard marks[DrainAnnotation.started] == nil,
+                marks[DrainAnnotation.acknowledged] != nil || marks[DrainAnnotation.finished] != nil
+            else { continue }
+            _ = try? store.mutate(.pod, namespace: namespace, name: name(pod)) {
+                $0[path: ["metadata", "annotations", DrainAnnotation.acknowledged]] = .null
+                $0[path: ["metadata", "annotations", DrainAnnotation.finished]] = .null
+            }
+            event(
+                pod, "Warning", "AbortingDrain", "drain of \(name(pod)) was aborted: the started annotation was removed"
+            )
+            record("drainAborted", "Pod", name(pod), shard: shardLabel(vts))
         }
         guard vts[path: ["status", "observedGeneration"]] == vts[path: ["metadata", "generation"]] else { return }
         let draining = pods.filter { annotations($0)[DrainAnnotation.started] != nil }

@@ -306,7 +306,21 @@ struct OperatorTests {
         _ = harness.run(step: 5, limit: 20) { false }
         #expect(harness.annotations(.pod, primaryPod)[DrainAnnotation.started] == "rolling update")
         #expect(!harness.sandbox.operator.history.contains { $0.action == "deleted" })
-        #expect(harness.store.list(.event, namespace: "example").items.contains { $0["reason"] == "DrainBlocked" })
+        let blocked = harness.store.list(.event, namespace: "example").items.filter { $0["reason"] == "DrainBlocked" }
+        #expect(blocked.count == 1, "repeats fold into one Event")
+        #expect((blocked.first?["count"].int ?? 0) > 5, "tried every 5 s for 100 s")
+
+        // Backing out: the drain controller clears its own marks and says so.
+        #expect(harness.annotations(.pod, primaryPod)[DrainAnnotation.acknowledged] != nil)
+        try harness.store.mutate(.pod, namespace: "example", name: primaryPod, scope: .main) {
+            $0[path: ["metadata", "annotations", RolloutAnnotation.released]] = .null
+            $0[path: ["metadata", "annotations", DrainAnnotation.started]] = .null
+        }
+        harness.sandbox.operator.settle()
+        let marks = harness.annotations(.pod, primaryPod)
+        #expect(marks[DrainAnnotation.acknowledged] == nil && marks[DrainAnnotation.finished] == nil, "\(marks)")
+        #expect(marks[RolloutAnnotation.scheduled] != nil, "the change is still pending")
+        #expect(harness.store.list(.event, namespace: "example").items.contains { $0["reason"] == "AbortingDrain" })
     }
 
     @Test("cascade on a lone primary deletes it directly, without a reparent")
@@ -346,6 +360,9 @@ struct OperatorTests {
             })
         try harness.annotate(.deployment, vtctld, RolloutAnnotation.released)
         #expect(harness.annotations(.deployment, vtctld).isEmpty)
+        // vtgate is gated on its cell: a `released` on its Deployment is dropped.
+        try harness.annotate(.deployment, vtgate, RolloutAnnotation.released)
+        #expect(harness.annotations(.deployment, vtgate)[RolloutAnnotation.released] == nil)
     }
 
     @Test("A tablet that never becomes Ready keeps cascade waiting")
