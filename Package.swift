@@ -90,11 +90,11 @@ let package = Package(
         // Benchmarks (docs/performance.md): separate from the tests, which never time anything.
         .executableTarget(name: "vtop-bench", dependencies: ["RolloutEngine", "RolloutPlan", "VitessModel"]),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
-        .testTarget(name: "VitessModelTests", dependencies: ["VitessModel"]),
+        .testTarget(name: "VitessModelTests", dependencies: ["VitessModel"], exclude: ["Fixtures"]),
         // Fixtures are read from the source tree (#filePath), so they need no resource bundle.
         .testTarget(
             name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
-        .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine", "VitessSandbox"], exclude: ["Golden"]),
+        .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine", "VitessSandbox"], exclude: ["Golden", "Fixtures"]),
         // Yams reads docs/examples/github-workflow.yml, so the test runs the steps the docs show.
         .testTarget(
             name: "CLITests",
