@@ -163,9 +163,11 @@ extension Kubeconfig {
         var contexts: [NamedContext]?
         var users: [NamedUser]?
         var currentContext: String?
+        var apiVersion: String?
+        var kind: String?
 
         enum CodingKeys: String, CodingKey {
-            case clusters, contexts, users
+            case clusters, contexts, users, apiVersion, kind
             case currentContext = "current-context"
         }
     }
@@ -179,6 +181,15 @@ extension Kubeconfig {
             model = try YAMLDecoder().decode(FileModel.self, from: text)
         } catch {
             throw KubeconfigError.unparsable(path: path, detail: Self.describe(error))
+        }
+        // kubectl refuses another format version or another kind, rather than guessing at its fields.
+        if let version = model.apiVersion, !version.isEmpty, version != "v1" {
+            throw KubeconfigError.unparsable(
+                path: path, detail: "its apiVersion is '\(version)'; a kubeconfig is apiVersion v1, kind Config")
+        }
+        if let kind = model.kind, !kind.isEmpty, kind != "Config" {
+            throw KubeconfigError.unparsable(
+                path: path, detail: "its kind is '\(kind)'; a kubeconfig is apiVersion v1, kind Config")
         }
         var config = Kubeconfig()
         config.currentContext = model.currentContext.flatMap { $0.isEmpty ? nil : $0 }
