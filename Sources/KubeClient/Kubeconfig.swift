@@ -239,6 +239,11 @@ extension Kubeconfig {
     }
 
     private static func describe(_ error: any Error) -> String {
+        if case .dataCorrupted(let context)? = error as? DecodingError,
+            let yaml = context.underlyingError as? YamlError, let located = describe(yaml)
+        {
+            return located
+        }
         if let error = error as? DecodingError {
             switch error {
             case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
@@ -250,5 +255,18 @@ extension Kubeconfig {
             }
         }
         return "\(error)"
+    }
+
+    /// A YAML syntax error with its line and column ("The given data was not valid YAML." alone
+    /// does not say where to look).
+    private static func describe(_ error: YamlError) -> String? {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let during = context.map { " \($0.text) (which starts at line \($0.mark.line), column \($0.mark.column))" }
+            return "line \(mark.line), column \(mark.column): \(problem)\(during ?? "")"
+        default:
+            return nil
+        }
     }
 }
