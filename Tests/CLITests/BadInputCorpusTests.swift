@@ -88,6 +88,27 @@ enum BoundedRun {
         let stderr: String
     }
 
+    /// What the reader threads and the termination handler share; guarded by `lock`.
+    private final class State: @unchecked Sendable {
+        let exited = DispatchSemaphore(value: 0)
+        let drained = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var out = Data()
+        private var err = Data()
+
+        func set(out data: Data) {
+            lock.withLock { out = data }
+            drained.signal()
+        }
+
+        func set(err data: Data) {
+            lock.withLock { err = data }
+            drained.signal()
+        }
+
+        var output: (Data, Data) { lock.withLock { (out, err) } }
+    }
+
     static func run(_ arguments: [String], environment: [String: String], limit: Duration) throws -> Outcome {
         let process = Process()
         process.executableURL = CLITests.binary
@@ -99,24 +120,24 @@ enum BoundedRun {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let state = State()
+        process.terminationHandler = { _ in state.exited.signal() }
         try process.run()
         // Both pipes are drained on their own threads, so a large output cannot block the child and
         // a hung child cannot block the test.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        let seconds = Double(limit.components.seconds)
-        let finished = exited.wait(timeout: .now() + seconds) == .success
+        let outReader = Thread { state.set(out: out.fileHandleForReading.readDataToEndOfFile()) }
+        let errReader = Thread { state.set(err: err.fileHandleForReading.readDataToEndOfFile()) }
+        outReader.start()
+        errReader.start()
+        let finished = state.exited.wait(timeout: .now() + Double(limit.components.seconds)) == .success
         if !finished {
             kill(process.processIdentifier, SIGKILL)
-            exited.wait()
+            state.exited.wait()
         }
         // A grandchild (an exec plugin) could hold the pipes open after a kill; do not wait for it forever.
-        _ = group.wait(timeout: .now() + 5)
+        _ = state.drained.wait(timeout: .now() + 5)
+        _ = state.drained.wait(timeout: .now() + 5)
+        let (outData, errData) = state.output
         return Outcome(
             finished: finished, status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
