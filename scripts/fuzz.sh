@@ -16,32 +16,38 @@ yams=$root/.build/checkouts/Yams/Sources
 [[ -d $yams ]] || { echo "Yams is not checked out: run swift build first" >&2; exit 64; }
 
 out=$root/.build/fuzz/$target
-mkdir -p "$out/obj" "$out/corpus" "$out/crashes"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -DSWIFT_PACKAGE -module-cache-path "$out/cache")
+common=$root/.build/fuzz/common
+mkdir -p "$out/obj" "$out/corpus" "$out/crashes" "$common"
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -DSWIFT_PACKAGE
+    -module-cache-path "$root/.build/fuzz/cache")
 
-# A module from sources: its .swiftmodule and one object file, in $out/obj.
+# A module from sources into directory $1: its .swiftmodule and one object file. Skipped when the
+# object is newer than every source, so Yams and VitessModel are built once for all targets.
 module() {
-    local name=$1
-    shift
-    swiftc "${flags[@]}" -wmo -module-name "$name" -emit-module -emit-module-path "$out/obj/$name.swiftmodule" \
-        -emit-object -o "$out/obj/$name.o" -I "$out/obj" -I "$yams/CYaml/include" -Xcc -I"$root/Sources/CCurl" "$@"
+    local dir=$1 name=$2
+    shift 2
+    if [[ -f $dir/$name.o ]] && [[ -z $(find "$@" -newer "$dir/$name.o" 2>/dev/null) ]]; then return; fi
+    echo "compiling $name" >&2
+    swiftc "${flags[@]}" -wmo -module-name "$name" -emit-module -emit-module-path "$dir/$name.swiftmodule" \
+        -emit-object -o "$dir/$name.o" -I "$common" -I "$out/obj" -I "$yams/CYaml/include" \
+        -Xcc -I"$root/Sources/CCurl" "$@"
 }
 
 echo "building $target in $out" >&2
-if [[ ! -f $out/obj/CYaml.stamp ]]; then
+if [[ ! -f $common/CYaml.stamp ]]; then
     for file in "$yams"/CYaml/src/*.c; do
         clang -c -O1 -g -fsanitize=fuzzer-no-link,address -I "$yams/CYaml/include" "$file" \
-            -o "$out/obj/cyaml-$(basename "$file" .c).o"
+            -o "$common/cyaml-$(basename "$file" .c).o"
     done
-    touch "$out/obj/CYaml.stamp"
+    touch "$common/CYaml.stamp"
 fi
-module Yams "$yams"/Yams/*.swift
-module VitessModel "$root"/Sources/VitessModel/*.swift
+module "$common" Yams "$yams"/Yams/*.swift
+module "$common" VitessModel "$root"/Sources/VitessModel/*.swift
 case $target in
 plan-parser)
-    module RolloutPlan "$root"/Sources/RolloutPlan/*.swift
-    swiftc "${flags[@]}" -module-name FuzzPlanParser -I "$out/obj" -I "$yams/CYaml/include" \
-        "$root/Fuzz/PlanParser/FuzzPlanParser.swift" "$out"/obj/*.o -o "$out/fuzzer"
+    module "$out/obj" RolloutPlan "$root"/Sources/RolloutPlan/*.swift
+    swiftc "${flags[@]}" -module-name FuzzPlanParser -I "$common" -I "$out/obj" -I "$yams/CYaml/include" \
+        "$root/Fuzz/PlanParser/FuzzPlanParser.swift" "$common"/*.o "$out"/obj/*.o -o "$out/fuzzer"
     seeds=("$root/Fuzz/PlanParser/seeds" "$root/plans" "$root/Tests/RolloutPlanTests/Fixtures"
         "$root/Tests/CLITests/Fixtures/bad-input/plans")
     ;;
@@ -53,9 +59,8 @@ kubeconfig | watch-decoder)
         seeds=("$root/Fuzz/WatchDecoder/seeds")
     fi
     # The entry is compiled into KubeClient itself, so it reaches internal API.
-    module KubeClient "$root"/Sources/KubeClient/*.swift "$entry"
-    swiftc "${flags[@]}" -module-name FuzzMain -I "$out/obj" -emit-executable "$out"/obj/*.o -lcurl \
-        -o "$out/fuzzer"
+    module "$out/obj" KubeClient "$root"/Sources/KubeClient/*.swift "$entry"
+    swiftc "${flags[@]}" -module-name FuzzMain -emit-executable "$common"/*.o "$out"/obj/*.o -lcurl -o "$out/fuzzer"
     ;;
 *)
     echo "unknown target $target (plan-parser, kubeconfig, watch-decoder)" >&2
