@@ -25,13 +25,17 @@ public enum ConnectionLoader {
         var parsed: [Kubeconfig] = []
         var read: [String] = []
         for file in files {
-            let text: String
+            let data: Data
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
                 // kubectl skips missing KUBECONFIG entries, but a --kubeconfig file must exist.
                 if !explicit && !FileManager.default.fileExists(atPath: file) { continue }
                 throw KubeconfigError.unreadable(path: file, reason: FileText.reason(error))
+            }
+            // Foundation's own message for this ("The file isn't in the correct format") names no cause.
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw KubeconfigError.unparsable(path: file, detail: "it is not UTF-8 text (is it a binary file?)")
             }
             let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
             parsed.append(try Kubeconfig.parse(text, path: file, directory: directory))

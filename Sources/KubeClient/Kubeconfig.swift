@@ -163,9 +163,11 @@ extension Kubeconfig {
         var contexts: [NamedContext]?
         var users: [NamedUser]?
         var currentContext: String?
+        var apiVersion: String?
+        var kind: String?
 
         enum CodingKeys: String, CodingKey {
-            case clusters, contexts, users
+            case clusters, contexts, users, apiVersion, kind
             case currentContext = "current-context"
         }
     }
@@ -179,6 +181,15 @@ extension Kubeconfig {
             model = try YAMLDecoder().decode(FileModel.self, from: text)
         } catch {
             throw KubeconfigError.unparsable(path: path, detail: Self.describe(error))
+        }
+        // kubectl refuses another format version or another kind, rather than guessing at its fields.
+        if let version = model.apiVersion, !version.isEmpty, version != "v1" {
+            throw KubeconfigError.unparsable(
+                path: path, detail: "its apiVersion is '\(version)'; a kubeconfig is apiVersion v1, kind Config")
+        }
+        if let kind = model.kind, !kind.isEmpty, kind != "Config" {
+            throw KubeconfigError.unparsable(
+                path: path, detail: "its kind is '\(kind)'; a kubeconfig is apiVersion v1, kind Config")
         }
         var config = Kubeconfig()
         config.currentContext = model.currentContext.flatMap { $0.isEmpty ? nil : $0 }
@@ -228,6 +239,11 @@ extension Kubeconfig {
     }
 
     private static func describe(_ error: any Error) -> String {
+        if case .dataCorrupted(let context)? = error as? DecodingError,
+            let yaml = context.underlyingError as? YamlError, let located = describe(yaml)
+        {
+            return located
+        }
         if let error = error as? DecodingError {
             switch error {
             case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
@@ -239,5 +255,18 @@ extension Kubeconfig {
             }
         }
         return "\(error)"
+    }
+
+    /// A YAML syntax error with its line and column ("The given data was not valid YAML." alone
+    /// does not say where to look).
+    private static func describe(_ error: YamlError) -> String? {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let during = context.map { " \($0.text) (which starts at line \($0.mark.line), column \($0.mark.column))" }
+            return "line \(mark.line), column \(mark.column): \(problem)\(during ?? "")"
+        default:
+            return nil
+        }
     }
 }

@@ -348,12 +348,20 @@ public enum RunStateCoding {
 
     private static func describe(_ error: any Error) -> String {
         switch error as? DecodingError {
-        case .dataCorrupted(let context)?: "\(path(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context)?:
+            "\(path(context.codingPath)): \(context.debugDescription)"
+                + (context.underlyingError.map { " (\(reason($0)))" } ?? "")
         case .keyNotFound(let key, let context)?: "\(path(context.codingPath + [key])) is missing"
         case .typeMismatch(_, let context)?: "\(path(context.codingPath)): \(context.debugDescription)"
         case .valueNotFound(_, let context)?: "\(path(context.codingPath)) is null"
         default: "\(error)"
         }
+    }
+
+    /// The JSON parser's own reason, which says where the syntax broke ("Unexpected end of file",
+    /// "Invalid value around line 3, column 1").
+    private static func reason(_ error: any Error) -> String {
+        ((error as NSError).userInfo["NSDebugDescription"] as? String) ?? "\(error)"
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

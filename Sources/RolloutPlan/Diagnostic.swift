@@ -46,11 +46,23 @@ public struct Diagnostic: Hashable, Sendable {
     ) {
         self.id = id
         self.severity = severity
-        self.message = message
+        self.message = Self.bounded(message)
         self.position = position
         self.path = path
         self.suggestion = suggestion
         self.notes = notes
+    }
+}
+
+extension Diagnostic {
+    /// The longest message kept whole. Messages quote values from the plan, and a hostile plan's value
+    /// can be a megabyte long: the middle is elided, so one diagnostic stays one readable line.
+    public static let maxMessageLength = 400
+
+    static func bounded(_ message: String) -> String {
+        guard message.count > maxMessageLength else { return message }
+        let keep = maxMessageLength / 2
+        return "\(message.prefix(keep))… (\(message.count - 2 * keep) characters elided) …\(message.suffix(keep))"
     }
 }
 

@@ -23,10 +23,10 @@ public struct DiagnosticRenderer: Sendable {
             if let suggestion = d.suggestion { message += " (did you mean '\(suggestion)'?)" }
             out += "\(bold(location + ":")) \(severityLabel(d.severity))[\(d.id)]: \(bold(message))\n"
             if let position = d.position, position.line - 1 < lines.count, position.line >= 1 {
-                let text = String(lines[position.line - 1]).replacingTabs()
+                let (text, caretColumn) = Self.excerpt(
+                    String(lines[position.line - 1]).replacingTabs(), column: position.column - 1)
                 let number = String(position.line)
                 let gutter = String(repeating: " ", count: number.count)
-                let caretColumn = min(max(position.column - 1, 0), text.count)
                 out += " \(number) | \(text)\n"
                 out += " \(gutter) | \(String(repeating: " ", count: caretColumn))\(paint("^", code: "32"))\n"
             }
@@ -34,6 +34,23 @@ public struct DiagnosticRenderer: Sendable {
             for note in d.notes { out += "  note: \(note)\n" }
         }
         return out
+    }
+
+    /// The widest source line quoted whole; a longer one is cut to a window around the caret.
+    public static let maxExcerptWidth = 160
+
+    /// The quoted part of a source line and the caret's column in it: a window of
+    /// `maxExcerptWidth` characters around `column`, marked with `…` where it was cut, so a
+    /// megabyte-long line does not become a megabyte of output.
+    public static func excerpt(_ line: String, column: Int) -> (text: String, caret: Int) {
+        let characters = Array(line)
+        let caret = min(max(column, 0), characters.count)
+        guard characters.count > maxExcerptWidth else { return (line, caret) }
+        let start = max(0, min(caret - maxExcerptWidth / 2, characters.count - maxExcerptWidth))
+        let end = min(characters.count, start + maxExcerptWidth)
+        let head = start > 0 ? "…" : ""
+        let tail = end < characters.count ? "…" : ""
+        return (head + String(characters[start..<end]) + tail, caret - start + head.count)
     }
 
     /// A one-line count such as `2 errors, 1 warning`.

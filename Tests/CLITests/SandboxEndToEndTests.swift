@@ -339,7 +339,9 @@ final class SandboxProcess: @unchecked Sendable {
     }
 
     /// Starts the sandbox and returns once it printed its ready line (a blocking read, not a wait loop).
-    static func start(fixture: String? = nil, cluster: String = "example", speed: Int = 1000) throws -> SandboxProcess {
+    static func start(
+        fixture: String? = nil, cluster: String = "example", speed: Int = 1000, arguments extra: [String] = []
+    ) throws -> SandboxProcess {
         let directory = CLITests.scratch.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let kubeconfig = directory.appendingPathComponent("kubeconfig").path
@@ -348,7 +350,7 @@ final class SandboxProcess: @unchecked Sendable {
         process.currentDirectoryURL = CLITests.root
         process.arguments =
             ["sandbox", "--port", "0", "--speed", String(speed), "--kubeconfig-out", kubeconfig]
-            + (fixture.map { ["--fixture", $0] } ?? [])
+            + (fixture.map { ["--fixture", $0] } ?? []) + extra
         let out = Pipe()
         process.standardOutput = out
         let log = directory.appendingPathComponent("sandbox.stderr")

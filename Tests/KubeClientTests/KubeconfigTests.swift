@@ -251,6 +251,12 @@ import Testing
                 """,
             expected: "cluster 'c' sets both insecure-skip-tls-verify and a certificate authority"),
         ErrorCase(name: "not yaml", yaml: "clusters: {", expected: "kubeconfig DIR/config is not valid"),
+        ErrorCase(
+            name: "another apiVersion", yaml: "apiVersion: v2\nkind: Config\ncurrent-context: a",
+            expected: "kubeconfig DIR/config is not valid: its apiVersion is 'v2'; a kubeconfig is apiVersion v1"),
+        ErrorCase(
+            name: "another kind", yaml: "apiVersion: v1\nkind: Pod\ncurrent-context: a",
+            expected: "kubeconfig DIR/config is not valid: its kind is 'Pod'; a kubeconfig is apiVersion v1"),
     ])
     func configurationErrorsAreActionable(_ testCase: ErrorCase) throws {
         let temp = try TempDirectory()

@@ -77,4 +77,31 @@ import Testing
         let suggestions = result.diagnostics.compactMap(\.suggestion)
         #expect(suggestions.contains(intended), "\(result.diagnostics.map(\.message))")
     }
+
+    @Test func aHugeValueStaysOneReadableDiagnostic() {
+        // Found by the bad-input corpus: a 300,000-character stage name came back twice, whole,
+        // in the message and in the quoted line (600 KB of output for one error).
+        let name = String(repeating: "x", count: 300_000)
+        let source =
+            "apiVersion: vtop-rollout/v1\nkind: RolloutPlan\nmetadata: {name: t}\nspec:\n  cluster: c\n"
+            + "  stages:\n    - {release: tablets, name: \(name)}\n"
+        let result = PlanParser.parse(source)
+        let diagnostic = result.diagnostics.first { $0.id == .planInvalidName }
+        #expect(diagnostic?.message.count ?? .max <= Diagnostic.maxMessageLength + 60)
+        #expect(diagnostic?.message.contains("characters elided") == true)
+        let rendered = DiagnosticRenderer(color: false).render(result.diagnostics, file: "f", source: source)
+        #expect(rendered.count < 2_000, "\(rendered.prefix(300))")
+        // The caret still points at the value: the window starts at the line's start here.
+        #expect(rendered.contains(" 7 |     - {release: tablets, name: xxx"))
+        #expect(rendered.contains("\n   | " + String(repeating: " ", count: 31) + "^\n"), "\(rendered.prefix(400))")
+    }
+
+    @Test func theExcerptWindowFollowsTheCaret() {
+        let line = String(repeating: "a", count: 1_000) + "B" + String(repeating: "c", count: 1_000)
+        let (text, caret) = DiagnosticRenderer.excerpt(line, column: 1_000)
+        #expect(text.count == DiagnosticRenderer.maxExcerptWidth + 2)
+        #expect(text.hasPrefix("…") && text.hasSuffix("…"))
+        #expect(Array(text)[caret] == "B")
+        #expect(DiagnosticRenderer.excerpt("short", column: 2) == ("short", 2))
+    }
 }
