@@ -90,7 +90,9 @@ let package = Package(
         // Benchmarks (docs/performance.md): separate from the tests, which never time anything.
         .executableTarget(
             name: "vtop-bench",
-            dependencies: ["KubeClient", "RolloutEngine", "RolloutPlan", "RolloutRuntime", "VitessModel", "VitessSandbox"]
+            dependencies: [
+                "KubeClient", "RolloutEngine", "RolloutPlan", "RolloutRuntime", "VitessModel", "VitessSandbox",
+            ]
         ),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "VitessModelTests", dependencies: ["VitessModel"]),

@@ -32,8 +32,10 @@ enum RolloutBenchmark {
                 case "--runs": runs = rest.popFirst().flatMap(Int.init)
                 case "--speed": speed = rest.popFirst().flatMap(Double.init) ?? speed
                 case "--script": script = rest.popFirst() ?? script
-                default: throw Failure("unknown argument '\(argument)'; usage: vtop-bench rollout [--quick] "
-                    + "[--runs N] [--speed X] [--no-baseline] [--script FILE]")
+                default:
+                    throw Failure(
+                        "unknown argument '\(argument)'; usage: vtop-bench rollout [--quick] "
+                            + "[--runs N] [--speed X] [--no-baseline] [--script FILE]")
                 }
             }
             guard (runs ?? 1) >= 1, speed > 0 else { throw Failure("--runs wants N >= 1 and --speed X > 0") }
@@ -126,7 +128,8 @@ enum RolloutBenchmark {
         let kubectl = startup.kubectl.map { fmt($0) + " ms" } ?? "-"
         var ratio = "-"
         if let tool = startup.tool, let other = startup.kubectl { ratio = String(format: "%.1fx", other / tool) }
-        print("| CLI start-up: vtop-rollout --version, kubectl version --client | \(version) | \(kubectl) | \(ratio) | |")
+        print(
+            "| CLI start-up: vtop-rollout --version, kubectl version --client | \(version) | \(kubectl) | \(ratio) | |")
         if let theirs { print("kubectl loop: outcome \(theirs.outcome), \(theirs.tablets) tablets released") }
     }
 
@@ -293,7 +296,8 @@ enum RolloutBenchmark {
         environment["IMAGE"] = newImage
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
+        let status = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<Int32, any Error>) in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { continuation.resume(throwing: error) }
         }
