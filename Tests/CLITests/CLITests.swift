@@ -509,7 +509,7 @@ import Testing
             "reaction latency median", "reaction latency p99", "makespan (emulated)", "makespan / critical-path bound",
             "API requests per released tablet", "CLI start-up",
         ] {
-            #expect(text.contains("| \(metric) "), "missing \(metric)")
+            #expect(text.contains("| \(metric)"), "missing \(metric)")
         }
         let kubectl = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
             FileManager.default.isExecutableFile(atPath: "\($0)/kubectl")
