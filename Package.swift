@@ -88,7 +88,12 @@ let package = Package(
             ]
         ),
         // Benchmarks (docs/performance.md): separate from the tests, which never time anything.
-        .executableTarget(name: "vtop-bench", dependencies: ["RolloutEngine", "RolloutPlan", "VitessModel"]),
+        .executableTarget(
+            name: "vtop-bench",
+            dependencies: [
+                "KubeClient", "RolloutEngine", "RolloutPlan", "RolloutRuntime", "VitessModel", "VitessSandbox",
+            ]
+        ),
         .testTarget(name: "CCurlTests", dependencies: ["CCurl"]),
         .testTarget(name: "VitessModelTests", dependencies: ["VitessModel"], exclude: ["Fixtures"]),
         // Fixtures are read from the source tree (#filePath), so they need no resource bundle.

@@ -41,6 +41,7 @@ public final class Sandbox: Sendable {
     public let clock: any EmulationClock
     private let faults = NIOLockedValueBox(RequestFaults())
     private let random = NIOLockedValueBox(SystemRandomNumberGenerator())
+    private let requests = NIOLockedValueBox(0)
 
     /// Creates a sandbox and loads `cluster` (a VitessCluster manifest, decoded) with its whole object tree.
     /// `clock` drives every emulated delay; tests pass a `ManualClock`, the command a `ScaledClock`.
@@ -135,9 +136,14 @@ public final class Sandbox: Sendable {
         return random.withLockedValue { Double.random(in: 0..<1, using: &$0) } < rate
     }
 
+    /// How many Kubernetes API requests (watches included, `/sandbox/v1/` not) the sandbox has answered, so a
+    /// benchmark can count what a client costs the API server.
+    public var requestCount: Int { requests.withLockedValue { $0 } }
+
     /// Answers one request: control API, injected faults, then the Kubernetes API.
     public func respond(_ request: APIRequest) -> APIResponse {
         if request.path.hasPrefix("/sandbox/v1/") { return control(request) }
+        requests.withLockedValue { $0 += 1 }
         let faults = requestFaults
         if roll(faults.errorRate) {
             return .error(APIError(code: 500, reason: "InternalError", message: "injected fault: internal error"))
@@ -181,6 +187,8 @@ public final class Sandbox: Sendable {
             case .failure(let error):
                 return .error(.badRequest("expected a JSON object of rollout fault settings: \(error)"))
             }
+        case ("GET", "/sandbox/v1/stats"):
+            return .json(200, ["requests": .int(requestCount)])
         case ("GET", "/sandbox/v1/clock"):
             return .json(200, ["now": .double(clock.now())])
         case ("POST", "/sandbox/v1/compact"):

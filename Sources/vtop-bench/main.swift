@@ -2,6 +2,7 @@
 //
 //   swift run -c release vtop-bench            # 64 keyspaces x 32 shards x 5 tablets = 10,240 tablets
 //   swift run -c release vtop-bench --quick    # 4 x 4 x 5, as CI runs it so it cannot rot
+//   swift run -c release vtop-bench rollout    # a whole plan apply on the sandbox: see RolloutBenchmark.swift
 //
 // It synthesizes the cluster's objects (as a LIST or a snapshot would give them), then times each
 // phase a user waits for: building the Inventory, `status` (report and rendering), parsing and
@@ -12,6 +13,10 @@ import Foundation
 import RolloutEngine
 import RolloutPlan
 import VitessModel
+
+if CommandLine.arguments.dropFirst().first == "rollout" {
+    exit(RolloutBenchmark.main(Array(CommandLine.arguments.dropFirst(2))))
+}
 
 let quick = CommandLine.arguments.contains("--quick")
 let (keyspaceCount, shardCount, tabletsPerShard) = quick ? (4, 4, 5) : (64, 32, 5)

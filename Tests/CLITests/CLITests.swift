@@ -486,3 +486,34 @@ import Testing
         }
     }
 }
+
+/// `vtop-bench rollout --quick`: a whole plan apply on the sandbox, plus the kubectl baseline when kubectl is
+/// installed. Only the shape of the report is checked, never a number.
+@Suite struct RolloutBenchmarkSmokeTests {
+    @Test func quickRolloutBenchmarkCompletesAndReportsEveryMetric() throws {
+        let process = Process()
+        process.executableURL = CLITests.binary.deletingLastPathComponent().appendingPathComponent("vtop-bench")
+        process.arguments = ["rollout", "--quick"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(errors)")
+        #expect(text.hasPrefix("vtop-bench rollout --quick (6 tablets: 1 keyspaces x 2 shards x 3; "))
+        #expect(text.contains("\noutcome: done; tablets released: 6\n"), "\(text)")
+        for metric in [
+            "reaction latency median", "reaction latency p99", "makespan (emulated)", "makespan / critical-path bound",
+            "API requests per released tablet", "CLI start-up",
+        ] {
+            #expect(text.contains("| \(metric)"), "missing \(metric)")
+        }
+        let kubectl = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/kubectl")
+        }
+        if kubectl { #expect(text.contains("kubectl loop: outcome done, 6 tablets released"), "\(text)") }
+    }
+}
