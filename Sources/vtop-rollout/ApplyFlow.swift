@@ -122,7 +122,7 @@ struct ApplyFlow {
                     code: Exit.invalidInput)
             }
             if existing?.status == .done {
-                Console.line(
+                notice(
                     "\(store.location) records a finished run of plan \(existing?.plan.name ?? ""); starting a new one")
             }
             let result = Planner.compile(
@@ -140,7 +140,7 @@ struct ApplyFlow {
                 inventory: inventory, now: Date())
         }
         if state.status == .done {
-            Console.line("run of plan \(state.plan.name) is already done (\(store.location))")
+            notice("run of plan \(state.plan.name) is already done (\(store.location))")
             return
         }
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -210,6 +210,16 @@ struct ApplyFlow {
         switch outcome {
         case .done: return
         default: throw ExitCode(outcome.exitCode)
+        }
+    }
+
+    /// A remark about the run as a whole: on standard output in text mode, on standard error under
+    /// `-o jsonl`, whose standard output carries only events.
+    private func notice(_ text: String) {
+        if options.output == .text {
+            Console.line(text)
+        } else {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
         }
     }
 
