@@ -150,27 +150,3 @@ extension Node {
         mapping?.first { $0.key.string == key }?.value
     }
 }
-
-extension CLITests {
-    /// Runs any program (not only vtop-rollout) from `directory`.
-    static func run(
-        _ arguments: [String], executable: URL, environment: [String: String] = [:], in directory: URL
-    ) throws -> Run {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
-    }
-}

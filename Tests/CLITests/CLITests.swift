@@ -24,10 +24,22 @@ import Testing
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        try run(arguments, executable: binary, environment: environment, in: root)
+    }
+
+    /// Runs the binary in `directory`.
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws -> Run {
+        try run(arguments, executable: binary, environment: environment, in: directory)
+    }
+
+    /// Runs any program (not only vtop-rollout) from `directory`.
+    static func run(
+        _ arguments: [String], executable: URL, environment: [String: String] = [:], in directory: URL
+    ) throws -> Run {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = root
+        process.currentDirectoryURL = directory
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         let err = Pipe()

@@ -109,28 +109,6 @@ final class ApplySandbox {
     struct SandboxFailure: Error, CustomStringConvertible { let description: String }
 }
 
-extension CLITests {
-    /// Runs the binary in `directory`.
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
-
 /// `plan apply` end to end: the real binary against the sandbox at a high speed, with plan time
 /// scaled to match. Rollout invariants are read from the sandbox's history.
 @Suite("plan apply on the sandbox", .serialized)
