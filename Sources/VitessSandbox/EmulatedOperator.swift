@@ -142,12 +142,29 @@ public final class EmulatedOperator: Sendable {
         set { state.withLockedValue { $0.timings = newValue } }
     }
 
-    /// Runs reconcile rounds until a round writes nothing (at most `limit` rounds).
-    public func settle(limit: Int = 50) {
+    /// Runs reconcile rounds until a round writes nothing (at most `limit` rounds); false when the
+    /// last round still wrote something.
+    @discardableResult
+    public func settle(limit: Int = 50) -> Bool {
         for _ in 0..<limit {
             let before = store.revision
             reconcile()
-            if store.revision == before { return }
+            if store.revision == before { return true }
+        }
+        return false
+    }
+
+    /// The emulated time of the next timed transition: a Pod turning Ready, a tablet becoming `available`, a
+    /// Deployment replacing its next Pod. Nil when nothing is timed.
+    public func nextDue() -> Double? {
+        state.withLockedValue { state in
+            let ready = state.readyAt.values.filter(\.isFinite).min()
+            let available = state.readySince.values.min().map { $0 + state.timings.tabletAvailable }
+            let perPod = max(state.timings.deploymentPod, 0.000_001)
+            let deployments = state.rollouts.values.map { start in
+                start + perPod * ((now() - start) / perPod + 1).rounded(.down)
+            }.min()
+            return [ready, available, deployments].compactMap { $0 }.min()
         }
     }
 

@@ -90,13 +90,16 @@ public struct Selector: Sendable, Hashable {
 
     /// Matches against an object's labels.
     public func matchesLabels(of object: JSON) -> Bool {
-        let labels = object[path: ["metadata", "labels"]].stringMap
-        return matches { labels[$0] }
+        guard !requirements.isEmpty else { return true }
+        // Looked up in place: building a [String: String] of every label costs more than the match itself.
+        let labels = object["metadata"]["labels"]
+        return matches { labels[$0].string }
     }
 
     /// Matches against an object's fields, addressed by dotted path (`metadata.name`, `involvedObject.uid`).
     public func matchesFields(of object: JSON) -> Bool {
-        matches { path in
+        guard !requirements.isEmpty else { return true }
+        return matches { path in
             let value = object[path: path.split(separator: ".").map(String.init)]
             switch value {
             case .string(let text): return text

@@ -46,6 +46,9 @@ public final class ObjectStore: Sendable {
         var watchers: [Int: Watcher] = [:]
         var nextWatcher = 0
         var uidCounter = 0
+        /// Tasks suspended in `waitForChange`, resumed by the next write.
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -96,10 +99,11 @@ public final class ObjectStore: Sendable {
         _ type: ResourceType, namespace: String?, labels: Selector = .everything, fields: Selector = .everything
     ) -> (items: [JSON], revision: Int) {
         state.withLockedValue { state in
-            let items = (state.objects[type.key] ?? [:]).sorted { $0.key < $1.key }.map(\.value).filter { object in
-                (namespace == nil || object[path: ["metadata", "namespace"]].string == namespace)
+            // Filtered before sorting: most lists (a shard's Pods) keep a few of many objects.
+            let items = (state.objects[type.key] ?? [:]).filter { _, object in
+                (namespace == nil || object["metadata"]["namespace"].string == namespace)
                     && labels.matchesLabels(of: object) && fields.matchesFields(of: object)
-            }
+            }.sorted { $0.key < $1.key }.map(\.value)
             return (items, state.revision)
         }
     }
@@ -226,6 +230,27 @@ public final class ObjectStore: Sendable {
         }
     }
 
+    /// Suspends until a write takes the store past `revision`, or `timeout` seconds of real time pass
+    /// (the operator's loop: it reacts to a change at once, as controllers do to watch events).
+    public func waitForChange(after revision: Int, timeout: Double) async {
+        let id = state.withLockedValue { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let changed = state.withLockedValue { state -> Bool in
+                if state.revision > revision { return true }
+                state.waiters[id] = continuation
+                return false
+            }
+            if changed { return continuation.resume() }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1_000_000_000))
+                self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
+            }
+        }
+    }
+
     /// Ends a watch.
     public func stopWatch(_ id: Int) {
         _ = state.withLockedValue { $0.watchers.removeValue(forKey: id) }
@@ -290,6 +315,10 @@ public final class ObjectStore: Sendable {
         // the lock keeps every watcher's view in revision order without re-entrancy.
         for watcher in state.watchers.values where Self.accepts(watcher, event) {
             watcher.deliver(event)
+        }
+        if !state.waiters.isEmpty {
+            for waiter in state.waiters.values { waiter.resume() }
+            state.waiters = [:]
         }
     }
 }

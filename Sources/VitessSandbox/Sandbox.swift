@@ -219,11 +219,22 @@ public final class Sandbox: Sendable {
         }
     }
 
-    /// Runs the operator's reconcile loop every `interval` seconds of real time until the task is cancelled.
+    /// Runs the operator's reconcile loop until the task is cancelled: at once after any write to the store
+    /// (a patch, a delete), when the next timed transition is due (a Pod turning Ready, a tablet becoming
+    /// `available`), and at least every `interval` seconds of real time.
     public func runOperator(interval: Double = 0.02) async {
         while !Task.isCancelled {
-            self.operator.settle(limit: 5)
-            try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+            guard self.operator.settle(limit: 5) else {
+                // Still changing after five rounds: go on after letting the server run.
+                await Task.yield()
+                continue
+            }
+            let settled = store.revision
+            var wait = interval
+            if let speed = (clock as? ScaledClock)?.speed, let due = self.operator.nextDue() {
+                wait = min(wait, max(0, (due - clock.now()) / speed) + 0.000_5)
+            }
+            await store.waitForChange(after: settled, timeout: wait)
         }
     }
 
