@@ -64,9 +64,9 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    /// Decodes a JSON document.
+    /// Parses a JSON document (`JSONParseError`, with a byte offset, when it is not JSON).
     public init(data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        self = try JSONValueParser.parse(data)
     }
 
     /// Encodes this value as compact JSON with sorted keys, so output is deterministic.
