@@ -61,6 +61,9 @@ public enum ExecutorEvent: Sendable {
 public enum ExecutorAction: Sendable, Equatable {
     /// Write the checkpoint now, before any later action.
     case save
+    /// The state changed in a way a crash may lose (the cluster shows it again on resume): write it soon.
+    /// The driver may batch these, but writes before any later `.save` and before the run ends.
+    case checkpoint
     /// Add `rollout.planetscale.com/released` to the target, then answer with `.patched`.
     case release(step: String, target: ReleaseObject)
     /// Run a health check that needs I/O, then answer with `.checked`.
@@ -154,6 +157,8 @@ public struct Executor: Sendable {
     private var stop: Stop?
     private var finished = false
     private var dirty = false
+    /// The change must be written now (`.save`), not batched (`.checkpoint`).
+    private var urgent = false
     private var actions: [ExecutorAction] = []
     private var wakeAt: Date?
     /// The first `now` this executor saw: a resumed run's timeouts count from here at the earliest.
@@ -245,9 +250,11 @@ public struct Executor: Sendable {
         advance(now)
         if dirty {
             state.updatedAt = now
-            actions.append(.save)
+            // An approval is somebody's decision: it is on disk before anything else happens.
+            actions.append(urgent ? .save : .checkpoint)
             dirty = false
         }
+        urgent = false
         if let wakeAt, !finished { actions.append(.wake(at: wakeAt)) }
         return actions
     }
@@ -256,6 +263,7 @@ public struct Executor: Sendable {
     private mutating func approve(_ gate: String, actor: String, _ now: Date) {
         guard state.approval(for: gate) == nil else { return }
         state.approvals.append(Approval(gate: gate, actor: actor, at: now))
+        urgent = true
         log(now, "approved", "gate/\(gate)", "gate \(gate) approved by \(actor)")
     }
 

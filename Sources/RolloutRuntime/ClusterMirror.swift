@@ -37,11 +37,20 @@ public actor ClusterMirror {
         (.pod, InventoryLoader.podSelector, nil), (.deployment, nil, nil), (.event, nil, "type=Warning"),
     ]
 
-    /// Creates a mirror; nothing is read until `start`.
-    public init(api: any ClusterAPI, cluster: String, namespace: String) {
+    /// Whether Warning Events are watched (for `inventory().warnings`).
+    public nonisolated let watchesEvents: Bool
+
+    /// Creates a mirror; nothing is read until `start`. Without `watchesEvents` the inventory has no
+    /// warnings, and an Event (the operator repeats some every few seconds) wakes nobody.
+    public init(api: any ClusterAPI, cluster: String, namespace: String, watchesEvents: Bool = true) {
         self.api = api
         self.cluster = cluster
         self.namespace = namespace
+        self.watchesEvents = watchesEvents
+    }
+
+    private var kinds: [(ResourceKind, label: String?, field: String?)] {
+        watchesEvents ? Self.kinds : Self.kinds.filter { $0.0 != .event }
     }
 
     /// Starts the watches. The stream ticks (coalesced) whenever the copy changed, first once every
@@ -49,7 +58,7 @@ public actor ClusterMirror {
     public func start() -> AsyncStream<Void> {
         let (ticks, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.signal = signal
-        for (index, entry) in Self.kinds.enumerated() {
+        for (index, entry) in Self.kinds.enumerated() where watchesEvents || entry.0 != .event {
             let options = WatchOptions(labelSelector: entry.label, fieldSelector: entry.field)
             let stream = api.watch(entry.0, namespace: namespace, options: options)
             watchers.append(
@@ -115,7 +124,7 @@ public actor ClusterMirror {
         case .deleted(let object):
             copies[kind]?[object.name] = nil
         }
-        if synced.count == Self.kinds.count { signal?.yield() }
+        if synced.count == kinds.count { signal?.yield() }
     }
 
     private func decode(_ object: KubeObject, kind: Int) -> Decoded? {

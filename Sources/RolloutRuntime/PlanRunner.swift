@@ -24,15 +24,18 @@ public struct PlanRunner: Sendable {
     public let output: @Sendable (RunEvent) -> Void
     /// Receives the run's state after every change (a live view).
     public let progress: (@Sendable (RunState) -> Void)?
+    /// How long a `.checkpoint` may wait to be written, so a burst of changes costs one write.
+    public let checkpointEvery: Duration
 
     /// Creates a runner.
     public init(
         api: any ClusterAPI, store: any StateStore, actor: String, lock: LeaseLock?,
         renewEvery: Duration = .seconds(20),
         prompt: (@Sendable (String, String?) async -> Bool)?, output: @escaping @Sendable (RunEvent) -> Void,
-        progress: (@Sendable (RunState) -> Void)? = nil
+        progress: (@Sendable (RunState) -> Void)? = nil, checkpointEvery: Duration = .milliseconds(250)
     ) {
         self.progress = progress
+        self.checkpointEvery = checkpointEvery
         self.api = api
         self.store = store
         self.actor = actor
@@ -66,7 +69,10 @@ public struct PlanRunner: Sendable {
         let checks = HealthCheckRunner(api: api, namespace: cluster.namespace)
         let (inbox, post) = AsyncStream<ExecutorEvent>.makeStream()
         let stop = StopBox()
-        let mirror = ClusterMirror(api: api, cluster: cluster.name, namespace: cluster.namespace)
+        // The executor decides from objects alone; Events only explain (`status --explain`), so the run
+        // does not watch them.
+        let mirror = ClusterMirror(
+            api: api, cluster: cluster.name, namespace: cluster.namespace, watchesEvents: false)
         let ticks = await mirror.start()
         var background: [Task<Void, Never>] = []
         background.append(
@@ -113,11 +119,27 @@ public struct PlanRunner: Sendable {
         var outcome: RunOutcome?
         let plan = executor.state.plan
         let shortHash = String(plan.hash.prefix(12))
+        // Checkpoints are written at most once per `checkpointEvery`; one not yet written waits for a
+        // flush tick, a `.save`, or the end of the run.
+        let clock = ContinuousClock()
+        var lastWrite = clock.now
+        var unwritten = false
+        var flush: Task<Void, Never>?
+        func write() async throws {
+            try await store.save(executor.state)
+            lastWrite = clock.now
+            unwritten = false
+            flush?.cancel()
+            flush = nil
+        }
+        defer { flush?.cancel() }
         for await event in inbox {
             for action in executor.handle(event, now: Date()) {
                 switch action {
                 case .save:
-                    try await store.save(executor.state)
+                    try await write()
+                case .checkpoint:
+                    unwritten = true
                 case .release(let step, let target):
                     calls.append(
                         Task { [api, actor] in
@@ -177,9 +199,22 @@ public struct PlanRunner: Sendable {
                     outcome = finished
                 }
             }
+            if unwritten {
+                let due = lastWrite.advanced(by: checkpointEvery)
+                if clock.now >= due {
+                    try await write()
+                } else {
+                    flush?.cancel()
+                    flush = Task {
+                        try? await clock.sleep(until: due)
+                        if !Task.isCancelled { post.yield(.tick) }
+                    }
+                }
+            }
             progress?(executor.state)
             if outcome != nil { break }
         }
+        if unwritten { try await write() }
         post.finish()
         // In-flight API calls have returned (the executor waits for patches before finishing);
         // audit writes get a moment to land.

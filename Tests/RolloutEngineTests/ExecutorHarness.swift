@@ -149,6 +149,9 @@ final class ExecutorHarness {
             switch action {
             case .save:
                 saved = executor.state
+            case .checkpoint:
+                // The worst case a driver may give: a checkpoint that never reaches the disk before a crash.
+                break
             case .release(let step, let target):
                 let type: ResourceType =
                     switch target.objectKind {
