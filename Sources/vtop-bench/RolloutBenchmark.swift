@@ -20,6 +20,8 @@ enum RolloutBenchmark {
         var runs: Int?
         var speed = 100.0
         var baseline = true
+        /// Where to write the sandbox history of the last vtop-rollout run (JSON), to see where time goes.
+        var history: String?
         var script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("benchmarks/kubectl-loop.sh").path
 
@@ -32,10 +34,11 @@ enum RolloutBenchmark {
                 case "--runs": runs = rest.popFirst().flatMap(Int.init)
                 case "--speed": speed = rest.popFirst().flatMap(Double.init) ?? speed
                 case "--script": script = rest.popFirst() ?? script
+                case "--history": history = rest.popFirst()
                 default:
                     throw Failure(
                         "unknown argument '\(argument)'; usage: vtop-bench rollout [--quick] "
-                            + "[--runs N] [--speed X] [--no-baseline] [--script FILE]")
+                            + "[--runs N] [--speed X] [--no-baseline] [--script FILE] [--history FILE]")
                 }
             }
             guard (runs ?? 1) >= 1, speed > 0 else { throw Failure("--runs wants N >= 1 and --speed X > 0") }
@@ -273,6 +276,11 @@ enum RolloutBenchmark {
         let requests = sandbox.requestCount - before
         let history = sandbox.operator.history
         await started.stop()
+        if let path = settings.history {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(history).write(to: URL(fileURLWithPath: path))
+        }
         var measurement = analyse(history, speed: settings.speed)
         measurement.outcome = outcome == .done ? "done" : "\(outcome)"
         measurement.makespan = end - begin
