@@ -62,7 +62,7 @@ enum Desired {
     }
 
     /// One desired tablet of a shard.
-    struct Tablet {
+    struct Tablet: Sendable {
         var alias: TabletAlias
         var pool: TabletPoolType
         var index: Int

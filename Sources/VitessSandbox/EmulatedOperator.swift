@@ -102,6 +102,8 @@ public final class EmulatedOperator: Sendable {
     private let reconcileLock = NIOLock()
     /// Tablet Pod names by shard (`indexTabletPods`), rebuilt every round.
     private let podIndex = NIOLockedValueBox<[String: Set<String>]>([:])
+    /// Desired tablets by shard, with the shard generation they were computed for.
+    private let desiredCache = NIOLockedValueBox<[String: (generation: Int, tablets: [Desired.Tablet])]>([:])
 
     /// Creates an operator over a store.
     public init(
@@ -451,6 +453,18 @@ public final class EmulatedOperator: Sendable {
         podIndex.withLockedValue { $0 = index }
     }
 
+    /// `Desired.tablets`, computed once per shard generation (names hash; the spec only changes with it).
+    private func desiredTablets(cluster: String, keyspace: String, vts: JSON) -> [Desired.Tablet] {
+        let key = "\(cluster)/\(keyspace)/\(name(vts))/\(vts["metadata"]["uid"].string ?? "")"
+        let generation = vts["metadata"]["generation"].int ?? 0
+        if let cached = desiredCache.withLockedValue({ $0[key] }), cached.generation == generation {
+            return cached.tablets
+        }
+        let tablets = Desired.tablets(cluster: cluster, keyspace: keyspace, vts: vts)
+        desiredCache.withLockedValue { $0[key] = (generation, tablets) }
+        return tablets
+    }
+
     /// A Pod created this round joins the index at once.
     private func indexTabletPod(_ pod: JSON) {
         podIndex.withLockedValue { $0[Self.podGroup(pod["metadata"]["labels"]), default: []].insert(name(pod)) }
@@ -483,7 +497,7 @@ public final class EmulatedOperator: Sendable {
             ]
         ]
         let existing = Dictionary(tabletPods(vts).map { (name($0), $0) }, uniquingKeysWith: { first, _ in first })
-        for tablet in Desired.tablets(cluster: name(vt), keyspace: keyspace, vts: vts) {
+        for tablet in desiredTablets(cluster: name(vt), keyspace: keyspace, vts: vts) {
             guard let pod = existing[tablet.podName] else {
                 // Creation is never gated: a missing tablet Pod is created from the desired spec at once.
                 var created = Desired.tabletPod(

@@ -20,7 +20,8 @@ enum RolloutBenchmark {
         var runs: Int?
         var speed = 100.0
         var baseline = true
-        /// Where to write the sandbox history of the last vtop-rollout run (JSON), to see where time goes.
+        /// Where to write the sandbox history of the last vtop-rollout run (JSON), to see where time goes; the
+        /// run's state file goes next to it as FILE.state.json.
         var history: String?
         var script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("benchmarks/kubectl-loop.sh").path
@@ -275,12 +276,15 @@ enum RolloutBenchmark {
         let end = sandbox.clock.now()
         let requests = sandbox.requestCount - before
         let history = sandbox.operator.history
-        await started.stop()
         if let path = settings.history {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(history).write(to: URL(fileURLWithPath: path))
+            // The run's own record (its event log), next to the sandbox's.
+            try? FileManager.default.removeItem(atPath: path + ".state.json")
+            try FileManager.default.copyItem(atPath: store.path, toPath: path + ".state.json")
         }
+        await started.stop()
         var measurement = analyse(history, speed: settings.speed)
         measurement.outcome = outcome == .done ? "done" : "\(outcome)"
         measurement.makespan = end - begin
