@@ -108,7 +108,9 @@ let package = Package(
         .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),
         // KubeClient only to prove our own client works against the sandbox (TLS, pagination), as kubectl does.
-        .testTarget(name: "VitessSandboxTests", dependencies: ["VitessSandbox", "VitessModel", "KubeClient"]),
+        .testTarget(
+            name: "VitessSandboxTests",
+            dependencies: ["VitessSandbox", "VitessModel", "KubeClient", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

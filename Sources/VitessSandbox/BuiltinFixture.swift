@@ -1,11 +1,15 @@
 /// The default cluster `vtop-rollout sandbox` serves without `--fixture`: two cells, an unsharded `commerce`
 /// keyspace and a 4-shard `customer` keyspace, each with replica and rdonly pools, under External.
 ///
-/// It is the same cluster as `docs/examples/sandbox-default.json`, kept in code so the demo needs no files.
+/// It is the cluster of `docs/examples/sandbox-default.yaml` (a test keeps the two equal), kept in code so the
+/// demo needs no files.
 public enum BuiltinFixture {
     /// The VitessCluster manifest.
     public static var cluster: JSON {
         let image = "vitess/lite:v21.0.0-mysql80"
+        let vtorc: JSON = [
+            "resources": ["requests": ["cpu": "100m", "memory": "128Mi"], "limits": ["memory": "128Mi"]]
+        ]
         func pools(replicas: Int) -> JSON {
             .array(
                 ["zone1", "zone2"].flatMap { cell -> [JSON] in
@@ -43,12 +47,14 @@ public enum BuiltinFixture {
                 "keyspaces": [
                     [
                         "name": "commerce", "durabilityPolicy": "semi_sync", "turndownPolicy": "Immediate",
+                        "vitessOrchestrator": vtorc,
                         "partitionings": [
                             ["equal": ["parts": 1, "shardTemplate": ["tabletPools": pools(replicas: 2)]]]
                         ],
                     ],
                     [
                         "name": "customer", "durabilityPolicy": "semi_sync", "turndownPolicy": "Immediate",
+                        "vitessOrchestrator": vtorc,
                         "partitionings": [
                             ["equal": ["parts": 4, "shardTemplate": ["tabletPools": pools(replicas: 2)]]]
                         ],

@@ -46,7 +46,19 @@ enum Desired {
         ]
         // Assigning through the subscript drops a null, so an absent field stays absent in the stored spec.
         spec["annotations"] = template["annotations"]
+        spec["vitessOrchestrator"] = vtk[path: ["spec", "vitessOrchestrator"]]
         return spec
+    }
+
+    /// The cells that get a vtorc Deployment (`vtorcSpecs`): none unless the shard spec has
+    /// `vitessOrchestrator`, else one per cell with a `replica` pool, in pool order.
+    static func vtorcCells(shardSpec: JSON) -> [String] {
+        guard !shardSpec["vitessOrchestrator"].isNull else { return [] }
+        var cells: [String] = []
+        for pool in shardSpec["tabletPools"].array ?? [] where pool["type"].string ?? "replica" == "replica" {
+            if let cell = pool["cell"].string, !cells.contains(cell) { cells.append(cell) }
+        }
+        return cells
     }
 
     /// The shards of a keyspace spec, in partitioning order.

@@ -62,8 +62,8 @@ public struct HistoryRecord: Sendable, Codable, Equatable {
     /// Emulated seconds since start.
     public var time: Double
     /// What happened: `released`, `drainStarted`, `drained`, `reparented`, `reparentFailed`, `drainBlocked`,
-    /// `deleted`, `created`, `ready`, `available`, `scheduled`, `applied`, `cascadeComplete`, `rolloutStarted`,
-    /// `rolloutComplete`.
+    /// `drainAborted`, `deleted`, `created`, `ready`, `available`, `scheduled`, `applied`, `initShardPrimary`,
+    /// `cascadeComplete`, `rolloutStarted`, `rolloutComplete`.
     public var action: String
     /// The object's kind.
     public var kind: String
@@ -187,6 +187,7 @@ public final class EmulatedOperator: Sendable {
                 reconcileDrain(vts)
                 reconcileCascade(vts)
                 reconcileShardStatus(vts)
+                reconcileInitPrimary(vts)
             }
             reconcileEtcd(vt)
             reconcileDeploymentRollouts()
@@ -323,6 +324,7 @@ public final class EmulatedOperator: Sendable {
             if item.type == .pod {
                 object["status"] = FixtureExpansion.podStatus(container: "vttablet", image: image, ready: false)
             }
+            if item.type == .vitessShard { object["status"] = Self.unelected(object["status"]) }
             guard let stored = try? store.create(item.type, namespace: namespace, object: object, scope: .everything)
             else { continue }
             created.insert(objectName)
@@ -336,6 +338,25 @@ public final class EmulatedOperator: Sendable {
                 stored[path: ["metadata", "uid"]].string ?? "")
             if item.type == .pod { scheduleReady(objectName, image: image, base: timings.tabletRestart) }
         }
+    }
+
+    /// The status of a shard created just now: no tablet is up yet, and no primary has been elected.
+    private static func unelected(_ status: JSON) -> JSON {
+        var status = status
+        status["masterAlias"] = .null
+        status["hasMaster"] = "False"
+        status["servingWrites"] = "False"
+        var tablets = status["tablets"].object ?? [:]
+        for (alias, tablet) in tablets {
+            var tablet = tablet
+            tablet["running"] = "False"
+            tablet["ready"] = "False"
+            tablet["available"] = "False"
+            tablet["type"] = tablet["poolType"] == "rdonly" ? "rdonly" : "replica"
+            tablets[alias] = tablet
+        }
+        status["tablets"] = .object(tablets)
+        return status
     }
 
     private func reconcileCells(_ vt: JSON) {
@@ -546,12 +567,56 @@ public final class EmulatedOperator: Sendable {
                 }
             }
         }
-        for cell in vts[path: ["status", "cells"]].array?.compactMap(\.string) ?? [] {
-            guard let range = KeyRange(vts[path: ["spec", "name"]].string ?? "-") else { continue }
-            let deployment = OperatorNames.vtorc(cluster: name(vt), keyspace: keyspace, shard: range, cell: cell)
-            reconcileDeploymentImage(
-                deployment, image: vts[path: ["spec", "images", "vtorc"]], replicas: nil,
-                releaseAll: vts[path: ["spec", "updateStrategy", "type"]].string == "Immediate")
+        reconcileVtorc(vt, vts, keyspace: keyspace, owner: owner)
+    }
+
+    /// vtorc Deployments (`reconcile_vtorc.go`): one per cell with a `replica` pool while the shard's spec
+    /// has `vitessOrchestrator`. A missing one is created at once; one no longer wanted (the field was
+    /// removed, or its cell) is deleted; an image change is held on the Deployment itself (§4a).
+    private func reconcileVtorc(_ vt: JSON, _ vts: JSON, keyspace: String, owner: JSON) {
+        guard let range = KeyRange(vts[path: ["spec", "name"]].string ?? "-") else { return }
+        let image = vts[path: ["spec", "images", "vtorc"]]
+        let wanted = Desired.vtorcCells(shardSpec: vts["spec"]).map { cell in
+            (cell, OperatorNames.vtorc(cluster: name(vt), keyspace: keyspace, shard: range, cell: cell))
+        }
+        let labels = vts[path: ["metadata", "labels"]].stringMap
+        let selector = Selector(requirements: [
+            .oneOf(OperatorLabel.component, ["vtorc"]),
+            .oneOf(OperatorLabel.cluster, [labels[OperatorLabel.cluster] ?? ""]),
+            .oneOf(OperatorLabel.keyspace, [keyspace]), .oneOf(OperatorLabel.shard, [range.safeName]),
+        ])
+        for deployment in store.list(.deployment, namespace: namespace, labels: selector).items
+        where !wanted.contains(where: { $0.1 == name(deployment) }) {
+            guard (try? store.delete(.deployment, namespace: namespace, name: name(deployment))) != nil else {
+                continue
+            }
+            record("deleted", "Deployment", name(deployment), shard: shardLabel(vts))
+            event(vts, "Normal", "Deleted", "deleted Deployment \(name(deployment))")
+        }
+        for (cell, deploymentName) in wanted {
+            guard store.get(.deployment, namespace: namespace, name: deploymentName) == nil else {
+                reconcileDeploymentImage(
+                    deploymentName, image: image, replicas: nil,
+                    releaseAll: vts[path: ["spec", "updateStrategy", "type"]].string == "Immediate")
+                continue
+            }
+            var deployment = FixtureExpansion.deployment(
+                name: deploymentName,
+                labels: [
+                    OperatorLabel.cluster: labels[OperatorLabel.cluster] ?? "", OperatorLabel.keyspace: keyspace,
+                    OperatorLabel.shard: range.safeName, OperatorLabel.component: "vtorc", OperatorLabel.cell: cell,
+                ], image: image.string ?? "", replicas: 1, owner: owner)
+            deployment[path: ["metadata", "namespace"]] = .string(namespace)
+            if (try? store.create(.deployment, namespace: namespace, object: deployment, scope: .everything)) != nil {
+                record("created", "Deployment", deploymentName, shard: shardLabel(vts))
+                event(vts, "Normal", "Created", "created Deployment \(deploymentName)")
+            }
+        }
+        let available: JSON = wanted.isEmpty ? "Unknown" : "True"
+        if vts[path: ["status", "vitessOrchestrator", "available"]] != available {
+            _ = try? store.mutate(.vitessShard, namespace: namespace, name: name(vts)) {
+                $0[path: ["status", "vitessOrchestrator", "available"]] = available
+            }
         }
     }
 
@@ -615,27 +680,49 @@ public final class EmulatedOperator: Sendable {
             record("drainAborted", "Pod", name(pod), shard: shardLabel(vts))
         }
         guard vts[path: ["status", "observedGeneration"]] == vts[path: ["metadata", "generation"]] else { return }
-        let draining = pods.filter { annotations($0)[DrainAnnotation.started] != nil }
-        guard !draining.isEmpty else { return }
+        // Shard health comes first, drain or not (`isShardHealthy`); the real controller says so on every pass.
         let tablets = vts[path: ["status", "tablets"]].object ?? [:]
-        guard tablets.values.allSatisfy({ $0["available"].string == "True" }), tablets.count == pods.count else {
+        if let sick = tablets.keys.sorted().first(where: { tablets[$0]?["available"].string != "True" }) {
+            if due("\(name(vts))|NotReconcilingDrain", at: time) {
+                event(
+                    vts, "Warning", "NotReconcilingDrain",
+                    "Shard is in an unhealthy state: tablet \(sick) is not Available")
+            }
             return
         }
+        guard tablets.count == pods.count else { return }
+        let primary = vts[path: ["status", "masterAlias"]].string
+        guard primary != nil else {
+            if due("\(name(vts))|NotReconcilingDrain", at: time) {
+                event(vts, "Warning", "NotReconcilingDrain", "Shard does not have a primary")
+            }
+            return
+        }
+        let draining = pods.filter { annotations($0)[DrainAnnotation.started] != nil }
+        guard !draining.isEmpty else { return }
         let stamp = timestamp()
-        for pod in draining where annotations(pod)[DrainAnnotation.acknowledged] == nil {
+        let acknowledging = draining.filter { annotations($0)[DrainAnnotation.acknowledged] == nil }
+        for pod in acknowledging {
             _ = try? store.mutate(.pod, namespace: namespace, name: name(pod)) {
                 $0[path: ["metadata", "annotations", DrainAnnotation.acknowledged]] = .string(stamp)
             }
         }
         guard let next = draining.first(where: { annotations($0)[DrainAnnotation.finished] == nil }),
             annotations(next)[DrainAnnotation.acknowledged] != nil, let nextAlias = alias(of: next)
-        else { return }
-        let primary = vts[path: ["status", "masterAlias"]].string
+        else {
+            if !acknowledging.isEmpty, due("\(name(vts))|NotReparentingPrimary", at: time) {
+                event(vts, "Normal", "NotReparentingPrimary", "We have acknowledged a drain this loop")
+            }
+            return
+        }
         if nextAlias.description != primary {
             _ = try? store.mutate(.pod, namespace: namespace, name: name(next)) {
                 $0[path: ["metadata", "annotations", DrainAnnotation.finished]] = .string(stamp)
             }
             record("drained", "Pod", name(next), shard: shardLabel(vts))
+            if due("\(name(vts))|NotReparentingPrimary", at: time) {
+                event(vts, "Normal", "NotReparentingPrimary", "We are not marking primary as finished")
+            }
             return
         }
         // The primary is never marked finished: reparent first, to a Ready replica with no drain state.
@@ -649,13 +736,7 @@ public final class EmulatedOperator: Sendable {
             return tablets[candidateAlias.description]?["type"].string == "replica"
         }
         guard let candidate, let candidateAlias = alias(of: candidate) else {
-            let due = state.withLockedValue { state -> Bool in
-                let last = state.lastBlocked[name(next)] ?? -Double.infinity
-                if time - last < state.timings.drainRequeue { return false }
-                state.lastBlocked[name(next)] = time
-                return true
-            }
-            if due {
+            if due(name(next), at: time) {
                 event(
                     vts, "Warning", "DrainBlocked", "no other tablet is a suitable primary candidate for \(nextAlias)")
                 record("drainBlocked", "Pod", name(next), shard: shardLabel(vts))
@@ -663,13 +744,7 @@ public final class EmulatedOperator: Sendable {
             return
         }
         if faults.failReparent {
-            let due = state.withLockedValue { state -> Bool in
-                let last = state.lastBlocked[name(next)] ?? -Double.infinity
-                if time - last < state.timings.drainRequeue { return false }
-                state.lastBlocked[name(next)] = time
-                return true
-            }
-            if due {
+            if due(name(next), at: time) {
                 event(
                     vts, "Warning", "PlannedReparentFailed",
                     "PlannedReparentShard from \(nextAlias) failed: injected fault")
@@ -686,6 +761,17 @@ public final class EmulatedOperator: Sendable {
         record("reparented", "VitessShard", name(vts), shard: shardLabel(vts), "from \(nextAlias) to \(candidateAlias)")
     }
 
+    /// Whether a repeating condition keyed `key` may be reported again: once per `drainRequeue`, the pace at
+    /// which the real controllers requeue (`replicationRequeueDelay`), so repeats fold instead of flooding.
+    private func due(_ key: String, at time: Double) -> Bool {
+        state.withLockedValue { state -> Bool in
+            let last = state.lastBlocked[key] ?? -Double.infinity
+            if time - last < state.timings.drainRequeue { return false }
+            state.lastBlocked[key] = time
+            return true
+        }
+    }
+
     private func isReady(_ pod: JSON) -> Bool {
         (pod[path: ["status", "conditions"]].array ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" }
     }
@@ -695,9 +781,21 @@ public final class EmulatedOperator: Sendable {
         guard annotations(vts)[RolloutAnnotation.cascade] != nil else { return }
         let pods = tabletPods(vts)
         let tablets = vts[path: ["status", "tablets"]].object ?? [:]
-        guard tablets.values.allSatisfy({ $0["available"].string == "True" }) else { return }
+        func paused(_ message: String) {
+            if due("\(name(vts))|RolloutPaused", at: now()) { event(vts, "Normal", "RolloutPaused", message) }
+        }
+        if let waiting = tablets.keys.sorted().first(where: { tablets[$0]?["available"].string != "True" }) {
+            return paused("Waiting for tablet \(waiting) to be Available.")
+        }
+        let present = Set(pods.compactMap { alias(of: $0)?.description })
+        if let missing = tablets.keys.sorted().first(where: { !present.contains($0) }) {
+            return paused("Waiting for desired tablet \(missing) to be created.")
+        }
         guard tablets.count == pods.count else { return }
-        guard !pods.contains(where: { annotations($0)[RolloutAnnotation.released] != nil }) else { return }
+        if let releasing = pods.first(where: { annotations($0)[RolloutAnnotation.released] != nil }) {
+            return paused(
+                "Waiting for tablet \(alias(of: releasing)?.description ?? name(releasing)) to finish release.")
+        }
         let scheduled = pods.filter { annotations($0)[RolloutAnnotation.scheduled] != nil }
             .sorted {
                 (alias(of: $0) ?? TabletAlias(cell: "", uid: 0)) < (alias(of: $1) ?? TabletAlias(cell: "", uid: 0))
@@ -775,6 +873,36 @@ public final class EmulatedOperator: Sendable {
             object[path: ["status", "tablets"]] = .object(tablets)
             object[path: ["status", "hasMaster"]] = primary == nil ? "False" : "True"
         }
+    }
+
+    /// `initShardPrimary`: a shard with no primary (a new one) gets one once every desired tablet is Ready:
+    /// the first `replica` tablet (the operator takes the first of a map; sorted here so runs repeat).
+    private func reconcileInitPrimary(_ vts: JSON) {
+        guard let current = store.get(.vitessShard, namespace: namespace, name: name(vts)),
+            current[path: ["status", "masterAlias"]].isNull
+        else { return }
+        let tablets = current[path: ["status", "tablets"]].object ?? [:]
+        let labels = current[path: ["metadata", "labels"]].stringMap
+        let desired = Desired.tablets(
+            cluster: labels[OperatorLabel.cluster] ?? "", keyspace: labels[OperatorLabel.keyspace] ?? "", vts: current)
+        guard !tablets.isEmpty, tablets.count == desired.count, tablets.values.allSatisfy({ $0["ready"] == "True" })
+        else { return }
+        guard let candidate = tablets.keys.sorted().first(where: { tablets[$0]?["poolType"] == "replica" }) else {
+            if due("\(name(vts))|InitShardBlocked", at: now()) {
+                event(
+                    current, "Warning", "InitShardBlocked",
+                    "can't initialize shard: no primary-eligible tablets (type 'replica') deployed")
+            }
+            return
+        }
+        _ = try? store.mutate(.vitessShard, namespace: namespace, name: name(current)) { object in
+            object[path: ["status", "masterAlias"]] = .string(candidate)
+            object[path: ["status", "tablets", candidate, "type"]] = "primary"
+            object[path: ["status", "hasMaster"]] = "True"
+            object[path: ["status", "servingWrites"]] = "True"
+        }
+        event(current, "Normal", "InitShardPrimary", "initialized shard replication with primary tablet \(candidate)")
+        record("initShardPrimary", "VitessShard", name(current), shard: shardLabel(current), candidate)
     }
 
     // MARK: etcd

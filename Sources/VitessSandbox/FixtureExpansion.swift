@@ -155,12 +155,14 @@ public struct FixtureExpansion: Sendable {
                     var tablets: [String: JSON] = [:]
                     var pods: [Item] = []
                     var primary: TabletAlias?
-                    var vtorcCells: [String] = []
+                    let shardSpec = Desired.shardSpec(vtk: ["spec": keyspaceSpecCopy], shard: range, template: template)
+                    let vtorcCells = Desired.vtorcCells(shardSpec: shardSpec)
+                    var cells: [String] = []
                     for pool in template["tabletPools"].array ?? [] {
                         guard let cell = pool["cell"].string,
                             let type = TabletPoolType(rawValue: pool["type"].string ?? "replica")
                         else { continue }
-                        if type == .replica && !vtorcCells.contains(cell) { vtorcCells.append(cell) }
+                        if !cells.contains(cell) { cells.append(cell) }
                         for index in 1...max(1, pool["replicas"].int ?? 1) {
                             let alias = TabletAlias(
                                 cell: cell,
@@ -203,16 +205,16 @@ public struct FixtureExpansion: Sendable {
                                     "name": .string(shardName), "uid": .string(shardUID), "labels": .map(shardLabels),
                                     "ownerReferences": owner("VitessKeyspace", keyspaceName, keyspaceUID),
                                 ],
-                                "spec": Desired.shardSpec(
-                                    vtk: ["spec": keyspaceSpecCopy], shard: range, template: template),
+                                "spec": shardSpec,
                                 "status": [
                                     "observedGeneration": 1, "lowestPodGeneration": 1,
                                     "masterAlias": primary.map { .string($0.description) } ?? .null,
-                                    "cells": .array(vtorcCells.map { .string($0) }), "tablets": .object(tablets),
+                                    "cells": .array(cells.map { .string($0) }), "tablets": .object(tablets),
                                     "hasMaster": primary == nil ? "False" : "True", "hasInitialBackup": "True",
                                     "servingWrites": primary == nil ? "False" : "True", "idle": "False",
                                     "orphanedTablets": [:],
-                                    "vitessOrchestrator": ["available": "True"], "conditions": [:],
+                                    "vitessOrchestrator": ["available": vtorcCells.isEmpty ? "Unknown" : "True"],
+                                    "conditions": [:],
                                 ],
                             ]))
                     shardItems.append(contentsOf: pods)
@@ -235,7 +237,7 @@ public struct FixtureExpansion: Sendable {
                         "desiredTablets": .int(tablets.count), "tablets": .int(tablets.count),
                         "readyTablets": .int(tablets.count),
                         "updatedTablets": .int(tablets.count), "pendingChanges": "",
-                        "cells": .array(vtorcCells.map { .string($0) }),
+                        "cells": .array(cells.map { .string($0) }),
                     ]
                 }
             }

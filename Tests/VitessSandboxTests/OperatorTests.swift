@@ -18,6 +18,7 @@ func referenceCluster(replicas: Int = 3, strategy: String = "External") -> JSON 
             "keyspaces": [
                 [
                     "name": "commerce", "turndownPolicy": "Immediate",
+                    "vitessOrchestrator": ["resources": ["requests": ["cpu": "100m"]]],
                     "partitionings": [
                         [
                             "equal": [
@@ -230,7 +231,7 @@ struct OperatorTests {
                 ]
             ]
             keyspaces.append([
-                "name": "extra",
+                "name": "extra", "vitessOrchestrator": ["resources": ["requests": ["cpu": "100m"]]],
                 "partitionings": [
                     [
                         "equal": [
@@ -259,6 +260,10 @@ struct OperatorTests {
             $0[path: ["metadata", "labels", "planetscale.com/keyspace"]] == "extra"
         }
         #expect(shards.count == 2)
+        #expect(
+            shards.allSatisfy {
+                $0[path: ["status", "masterAlias"]].isNull && $0[path: ["status", "hasMaster"]] == "False"
+            })
         #expect(harness.store.list(.vitessCell, namespace: "example").items.count == 2)
         let deployments = harness.store.list(.deployment, namespace: "example").items.compactMap {
             $0[path: ["metadata", "name"]].string
@@ -281,7 +286,21 @@ struct OperatorTests {
                     }
                 } == true
             })
+        // A new shard has no primary until its tablets are up; then InitShardPrimary elects the first replica.
         let history = harness.sandbox.operator.history
+        let elected = history.filter { $0.action == "initShardPrimary" }
+        #expect(elected.count == 2)
+        for election in elected {
+            let firstReady = history.filter { $0.action == "ready" && $0.shard == election.shard }.map(\.time).max()
+            #expect(firstReady != nil && firstReady! <= election.time, "elected before every tablet was Ready")
+            let shard = harness.get(.vitessShard, election.name)
+            #expect(shard[path: ["status", "masterAlias"]].string == election.detail)
+            #expect(shard[path: ["status", "hasMaster"]] == "True")
+            #expect(shard[path: ["status", "tablets", election.detail, "type"]] == "primary")
+        }
+        #expect(
+            harness.store.list(.event, namespace: "example").items.filter { $0["reason"] == "InitShardPrimary" }.count
+                == 2)
         #expect(history.filter { $0.action == "created" && $0.kind == "Pod" }.count == 4)
         #expect(
             history.filter { $0.action == "created" && $0.kind == "Pod" }.allSatisfy { $0.shard.hasPrefix("extra/") })
