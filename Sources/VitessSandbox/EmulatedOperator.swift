@@ -710,7 +710,7 @@ public final class EmulatedOperator: Sendable {
         guard let next = draining.first(where: { annotations($0)[DrainAnnotation.finished] == nil }),
             annotations(next)[DrainAnnotation.acknowledged] != nil, let nextAlias = alias(of: next)
         else {
-            if !acknowledging.isEmpty, due("\(name(vts))|NotReparentingPrimary", at: time) {
+            if !acknowledging.isEmpty, due("\(name(vts))|NotReparentingPrimary|acknowledged", at: time) {
                 event(vts, "Normal", "NotReparentingPrimary", "We have acknowledged a drain this loop")
             }
             return
@@ -720,7 +720,7 @@ public final class EmulatedOperator: Sendable {
                 $0[path: ["metadata", "annotations", DrainAnnotation.finished]] = .string(stamp)
             }
             record("drained", "Pod", name(next), shard: shardLabel(vts))
-            if due("\(name(vts))|NotReparentingPrimary", at: time) {
+            if due("\(name(vts))|NotReparentingPrimary|replica", at: time) {
                 event(vts, "Normal", "NotReparentingPrimary", "We are not marking primary as finished")
             }
             return
