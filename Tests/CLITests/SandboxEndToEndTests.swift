@@ -186,7 +186,7 @@ struct SandboxEndToEndTests {
         let release = try sandbox.vtop("release", "tablet", replica.alias, "--timeout", "60s")
         try #require(release.status == 0, "\(release.stdout)\(release.stderr)")
 
-        let dump = try sandbox.kubectl("get", "vt,vtc,vtk,vts,pods,deployments", "-o", "yaml")
+        let dump = try sandbox.kubectl("get", "vt,vtc,vtk,vts,pods,deployments,events", "-o", "yaml")
         try #require(dump.status == 0, "\(dump.stderr)")
         let file = sandbox.directory.appendingPathComponent("snapshot.yaml")
         try dump.stdout.write(to: file, atomically: true, encoding: .utf8)
