@@ -28,6 +28,16 @@ public enum Explanation {
                     + "\(c.generation.observedGeneration ?? 0)); pending changes may still be incomplete",
                 "kubectl -n \(ns) get vt \(c.name) -o jsonpath='{.metadata.generation} {.status.observedGeneration}'")
         }
+        if c.marks.released || c.marks.cascade {
+            let keys = [
+                c.marks.released ? RolloutAnnotation.released : nil, c.marks.cascade ? RolloutAnnotation.cascade : nil,
+            ].compactMap { $0 }
+            add(
+                "ignored-annotation", "VitessCluster/\(c.name)",
+                "\(keys.joined(separator: " and ")) has no effect on the VitessCluster and is never removed by the "
+                    + "operator; release cells and keyspaces instead",
+                "kubectl -n \(ns) annotate vt \(c.name) " + keys.map { "\($0)-" }.joined(separator: " "))
+        }
         for cell in inventory.cells {
             lag(cell.generation, "VitessCell", cell.objectName, cell.marks, ns, add)
             if cell.marks.cascade { ignoredCascade("VitessCell", "vtc", cell.objectName, ns, add) }
@@ -38,6 +48,9 @@ public enum Explanation {
                 if keyspace.marks.cascade { ignoredCascade("VitessKeyspace", "vtk", keyspace.objectName, ns, add) }
             }
             for shard in keyspace.shards { shardBlockers(shard, cluster: c.name, namespace: ns, inventory, add) }
+        }
+        for deployment in inventory.deployments where deployment.marks.cascade {
+            ignoredCascade("Deployment", "deployment", deployment.name, ns, add)
         }
         for deployment in inventory.deployments where deployment.marks.released && !deployment.rolledOut {
             add(

@@ -35,7 +35,8 @@ extension Inventory {
             updateStrategy: UpdateStrategy(vt.spec?.updateStrategy?.type),
             generation: GenerationState(
                 generation: vt.metadata.generation,
-                observedGeneration: vt.status?.observedGeneration))
+                observedGeneration: vt.status?.observedGeneration),
+            marks: RolloutMarks(vt.metadata))
 
         let cells = objects.cells.filter { ours($0.metadata) }.map { vtc in
             CellInfo(

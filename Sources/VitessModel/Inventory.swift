@@ -105,6 +105,8 @@ public struct ClusterInfo: Sendable, Hashable {
     public var updateStrategy: UpdateStrategy
     /// Generation lag: plan only when the operator has observed the latest spec.
     public var generation: GenerationState
+    /// Rollout annotations on the VitessCluster itself, which the operator ignores (never consumes).
+    public var marks = RolloutMarks()
 }
 
 /// A VitessCell.

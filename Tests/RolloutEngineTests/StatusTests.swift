@@ -128,6 +128,24 @@ enum Snapshot {
         #expect(reasons.contains("ignored-cascade"))
     }
 
+    @Test func cascadeOnADeploymentIsIgnoredByTheOperator() throws {
+        let reasons = try Self.reasons { objects in
+            objects.deployments[0].metadata.annotations = [RolloutAnnotation.cascade: ""]
+        }
+        #expect(reasons.contains("ignored-cascade"))
+    }
+
+    @Test func releasedOnTheClusterIsIgnoredByTheOperator() throws {
+        let blockers = Explanation.blockers(
+            in: try Snapshot.inventory { objects in
+                objects.clusters[0].metadata.annotations = [RolloutAnnotation.released: ""]
+            })
+        let ignored = try #require(blockers.first { $0.reason == "ignored-annotation" })
+        #expect(ignored.object.hasPrefix("VitessCluster/"))
+        #expect(ignored.command.hasSuffix("annotate vt example rollout.planetscale.com/released-"))
+        #expect(!Explanation.blockers(in: try Snapshot.inventory()).contains { $0.reason == "ignored-annotation" })
+    }
+
     @Test func leftoverDrain() throws {
         let reasons = try Self.reasons { objects in
             Self.pod(&objects, uid: "1111111112") { pod in
