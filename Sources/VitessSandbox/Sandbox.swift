@@ -225,8 +225,9 @@ public final class Sandbox: Sendable {
     public func runOperator(interval: Double = 0.02) async {
         while !Task.isCancelled {
             guard self.operator.settle(limit: 5) else {
-                // Still changing after five rounds: go on after letting the server run.
-                await Task.yield()
+                // Still changing after five rounds: go on after a millisecond, so a controller that
+                // keeps writing cannot starve the server.
+                try? await Task.sleep(nanoseconds: 1_000_000)
                 continue
             }
             let settled = store.revision
