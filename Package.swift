@@ -100,10 +100,11 @@ let package = Package(
         .testTarget(
             name: "RolloutPlanTests", dependencies: ["RolloutPlan"], exclude: ["Fixtures", "Golden", "schema_check.py"]),
         .testTarget(name: "RolloutEngineTests", dependencies: ["RolloutEngine", "VitessSandbox"], exclude: ["Golden", "Fixtures"]),
-        // Yams reads docs/examples/github-workflow.yml, so the test runs the steps the docs show.
+        // Yams reads docs/examples/github-workflow.yml, so the test runs the steps the docs show. VitessSandbox
+        // reads the sandbox's history (RolloutFacts), as the demo and the benchmarks do.
         .testTarget(
             name: "CLITests",
-            dependencies: ["vtop-rollout", "vtop-bench", .product(name: "Yams", package: "Yams")],
+            dependencies: ["vtop-rollout", "vtop-bench", "VitessSandbox", .product(name: "Yams", package: "Yams")],
             exclude: ["Fixtures"]),
         .testTarget(name: "RolloutRuntimeTests", dependencies: ["RolloutRuntime"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], exclude: ["Fixtures"]),

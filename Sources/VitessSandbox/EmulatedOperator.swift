@@ -61,9 +61,9 @@ public struct RolloutFaults: Sendable, Equatable, Codable {
 public struct HistoryRecord: Sendable, Codable, Equatable {
     /// Emulated seconds since start.
     public var time: Double
-    /// What happened: `released`, `drainStarted`, `drained`, `reparented`, `reparentFailed`, `drainBlocked`,
-    /// `drainAborted`, `deleted`, `created`, `ready`, `available`, `scheduled`, `applied`, `initShardPrimary`,
-    /// `cascadeComplete`, `rolloutStarted`, `rolloutComplete`.
+    /// What happened: `released`, `releaseIgnored`, `drainStarted`, `drained`, `reparented`, `reparentFailed`,
+    /// `drainBlocked`, `drainAborted`, `deleted`, `created`, `ready`, `available`, `scheduled`, `applied`,
+    /// `initShardPrimary`, `cascadeComplete`, `rolloutStarted`, `rolloutComplete`.
     public var action: String
     /// The object's kind.
     public var kind: String
@@ -550,6 +550,11 @@ public final class EmulatedOperator: Sendable {
                     deleteTablet(pod, vts: vts, reason: "rolling update")
                 }
                 continue
+            }
+            if current == desired && podAnnotations[RolloutAnnotation.released] != nil {
+                // A release of a Pod that has nothing to change is cleared without a restart. Recorded, so the
+                // history shows a tool that releases a tablet twice, even when the second release does nothing.
+                record("releaseIgnored", "Pod", tablet.podName, shard: shardLabel(vts), "nothing to change")
             }
             _ = try? store.mutate(.pod, namespace: namespace, name: tablet.podName) { object in
                 object[path: ["metadata", "annotations", "planetscale.com/observed-shard-generation"]] = .string(

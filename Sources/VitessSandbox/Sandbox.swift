@@ -29,6 +29,27 @@ public struct RequestFaults: Sendable, Equatable, Codable {
     }
 }
 
+/// How many faults of each kind the sandbox has injected, for `/sandbox/v1/stats`: a soak test proves the faults
+/// happened before it claims the client absorbed them.
+public struct InjectedFaults: Sendable, Equatable, Codable {
+    /// Requests answered `500 InternalError` (`errorRate`).
+    public var errors = 0
+    /// Requests answered `429 TooManyRequests` with `Retry-After` (`throttleRate`).
+    public var throttles = 0
+    /// PATCH requests answered `409 Conflict` (`conflictRate`).
+    public var conflicts = 0
+    /// Watch streams cut at a bookmark tick (`dropWatchRate`).
+    public var droppedWatches = 0
+    /// Responses held back by `delayMilliseconds`.
+    public var delayed = 0
+
+    /// None yet.
+    public init() {}
+
+    /// All of them together.
+    public var total: Int { errors + throttles + conflicts + droppedWatches + delayed }
+}
+
 /// The emulated cluster: object store, API server and the control API under `/sandbox/v1/`.
 public final class Sandbox: Sendable {
     /// The objects.
@@ -40,15 +61,19 @@ public final class Sandbox: Sendable {
     /// The emulated clock.
     public let clock: any EmulationClock
     private let faults = NIOLockedValueBox(RequestFaults())
-    private let random = NIOLockedValueBox(SystemRandomNumberGenerator())
+    private let random: NIOLockedValueBox<FaultRandom>
     private let requests = NIOLockedValueBox(0)
+    private let injected = NIOLockedValueBox(InjectedFaults())
 
     /// Creates a sandbox and loads `cluster` (a VitessCluster manifest, decoded) with its whole object tree.
-    /// `clock` drives every emulated delay; tests pass a `ManualClock`, the command a `ScaledClock`.
+    /// `clock` drives every emulated delay; tests pass a `ManualClock`, the command a `ScaledClock`. `faultSeed`
+    /// makes the draws that decide which requests get a fault repeatable (the system generator otherwise); which
+    /// request meets which draw still depends on the order requests arrive in.
     public init(
         cluster: JSON, namespace: String? = nil, clock: any EmulationClock = ScaledClock(speed: 1),
-        timings: OperatorTimings = OperatorTimings()
+        timings: OperatorTimings = OperatorTimings(), faultSeed: UInt64? = nil
     ) throws {
+        random = NIOLockedValueBox(FaultRandom(seed: faultSeed))
         let store = ObjectStore(timestamp: { Sandbox.timestamp(Date()) })
         self.store = store
         let namespace = namespace ?? cluster[path: ["metadata", "namespace"]].string ?? "default"
@@ -140,20 +165,30 @@ public final class Sandbox: Sendable {
     /// benchmark can count what a client costs the API server.
     public var requestCount: Int { requests.withLockedValue { $0 } }
 
+    /// How many faults of each kind have been injected so far.
+    public var injectedFaults: InjectedFaults { injected.withLockedValue { $0 } }
+
+    private func count(_ kind: WritableKeyPath<InjectedFaults, Int>) {
+        injected.withLockedValue { $0[keyPath: kind] += 1 }
+    }
+
     /// Answers one request: control API, injected faults, then the Kubernetes API.
     public func respond(_ request: APIRequest) -> APIResponse {
         if request.path.hasPrefix("/sandbox/v1/") { return control(request) }
         requests.withLockedValue { $0 += 1 }
         let faults = requestFaults
         if roll(faults.errorRate) {
+            count(\.errors)
             return .error(APIError(code: 500, reason: "InternalError", message: "injected fault: internal error"))
         }
         if roll(faults.throttleRate) {
+            count(\.throttles)
             return .error(
                 APIError(code: 429, reason: "TooManyRequests", message: "injected fault: too many requests"),
                 headers: [("Retry-After", "1")])
         }
         if request.method == "PATCH", roll(faults.conflictRate) {
+            count(\.conflicts)
             return .error(
                 APIError(code: 409, reason: "Conflict", message: "injected fault: the object has been modified"))
         }
@@ -188,7 +223,17 @@ public final class Sandbox: Sendable {
                 return .error(.badRequest("expected a JSON object of rollout fault settings: \(error)"))
             }
         case ("GET", "/sandbox/v1/stats"):
-            return .json(200, ["requests": .int(requestCount)])
+            let injected = injectedFaults
+            return .json(
+                200,
+                [
+                    "requests": .int(requestCount),
+                    "injectedFaults": [
+                        "errors": .int(injected.errors), "throttles": .int(injected.throttles),
+                        "conflicts": .int(injected.conflicts), "droppedWatches": .int(injected.droppedWatches),
+                        "delayed": .int(injected.delayed),
+                    ],
+                ])
         case ("GET", "/sandbox/v1/clock"):
             return .json(200, ["now": .double(clock.now())])
         case ("POST", "/sandbox/v1/compact"):
@@ -244,8 +289,16 @@ public final class Sandbox: Sendable {
         async throws -> APIServer
     {
         var hooks = APIServer.Hooks(respond: { [self] in respond($0) })
-        hooks.delay = { [self] in Double(requestFaults.delayMilliseconds) / 1000 }
-        hooks.dropWatch = { [self] in roll(requestFaults.dropWatchRate) }
+        hooks.delay = { [self] in
+            let milliseconds = requestFaults.delayMilliseconds
+            if milliseconds > 0 { count(\.delayed) }
+            return Double(milliseconds) / 1000
+        }
+        hooks.dropWatch = { [self] in
+            guard roll(requestFaults.dropWatchRate) else { return false }
+            count(\.droppedWatches)
+            return true
+        }
         return try await APIServer(
             store: store, hooks: hooks, port: port, credentials: credentials, bookmarkInterval: bookmarkInterval)
     }
@@ -316,5 +369,37 @@ public final class Sandbox: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
+    }
+}
+
+/// The draws that decide injected faults: the system generator, or `SplitMix64` from a seed so a soak can be
+/// repeated.
+struct FaultRandom: RandomNumberGenerator {
+    private var seeded: SplitMix64?
+    private var system = SystemRandomNumberGenerator()
+
+    init(seed: UInt64?) { seeded = seed.map(SplitMix64.init(seed:)) }
+
+    mutating func next() -> UInt64 {
+        if seeded != nil { return seeded!.next() }
+        return system.next()
+    }
+}
+
+/// A small seeded generator (Steele, Lea and Flood's SplitMix64): the same seed gives the same draws, so fault
+/// soaks and crash tortures can be repeated.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// Starts from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -70,19 +70,10 @@ enum RolloutBenchmark {
 
     /// Runs the benchmark and prints its report; blocks the calling (main) thread until done.
     static func main(_ arguments: [String]) -> Int32 {
-        let status = LockedStatus()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
-                try await run(try Settings(arguments))
-            } catch {
-                FileHandle.standardError.write(Data("vtop-bench rollout: \(error)\n".utf8))
-                status.set(1)
-            }
-            done.signal()
+        blocking("vtop-bench rollout") {
+            try await run(try Settings(arguments))
+            return 0
         }
-        done.wait()
-        return status.get()
     }
 
     static func run(_ settings: Settings) async throws {
@@ -173,20 +164,23 @@ enum RolloutBenchmark {
     /// Every tablet, 8 shards at a time (quick: all at once). The estimates match the sandbox's OperatorTimings:
     /// a tablet is 20 s to Ready plus the 30 s availability window, and the keyspace and shard cascades are
     /// immediate there, so the bound is the one the sandbox could reach with an instant tool.
-    static func plan(quick: Bool) -> String {
+    static func plan(quick: Bool) -> String { plan(name: "bench-rollout", shards: quick ? nil : 8) }
+
+    /// The plan "every tablet, `shards` shards at a time" (nil: all at once), named `name`.
+    static func plan(name: String, shards: Int?) -> String {
         let timings = OperatorTimings()
         let restart = Int(timings.tabletRestart + timings.tabletAvailable)
         return """
             apiVersion: vtop-rollout/v1
             kind: RolloutPlan
-            metadata: {name: bench-rollout}
+            metadata: {name: \(name)}
             spec:
               cluster: bench
               namespace: bench
               estimates: {tabletRestart: \(restart)s, keyspaceRelease: 0s, shardRelease: 0s}
               defaults: {healthChecks: [{tabletAvailable: {}}]}
               stages:
-                - {name: tablets, release: tablets\(quick ? "" : ", maxConcurrent: {shards: 8}")}
+                - {name: tablets, release: tablets\(shards.map { ", maxConcurrent: {shards: \($0)}" } ?? "")}
 
             """
     }
@@ -210,11 +204,20 @@ enum RolloutBenchmark {
 
     static func start(_ settings: Settings) async throws -> Started {
         let (keyspaces, shards) = settings.shape
+        return try await start(keyspaces: keyspaces, shards: shards, speed: settings.speed)
+    }
+
+    /// A sandbox of `keyspaces` x `shards` x 3 tablets in its own directory, served on a free port, with the
+    /// vttablet image changed to `image` and the change pending on every keyspace.
+    static func start(
+        keyspaces: Int, shards: Int, speed: Double, faultSeed: UInt64? = nil, image: String = newImage
+    ) async throws -> Started {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "vtop-bench-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let sandbox = try Sandbox(
-            cluster: cluster(keyspaces: keyspaces, shards: shards), clock: ScaledClock(speed: settings.speed))
+            cluster: cluster(keyspaces: keyspaces, shards: shards), clock: ScaledClock(speed: speed),
+            faultSeed: faultSeed)
         let server = try await sandbox.serve(port: 0)
         let operatorLoop = Task { await sandbox.runOperator() }
         let url = "http://127.0.0.1:\(server.port)"
@@ -222,10 +225,19 @@ enum RolloutBenchmark {
         try Sandbox.kubeconfig(server: url, namespace: sandbox.namespace)
             .write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         let client = try KubeClient.connect(options: ConnectionOptions(kubeconfig: kubeconfig))
+        let started = Started(
+            sandbox: sandbox, server: server, operatorLoop: operatorLoop, client: client, kubeconfig: kubeconfig,
+            url: url, directory: directory)
+        try await changeImage(to: image, client: client)
+        return started
+    }
+
+    /// Sets the vttablet image, as `kubectl patch vt` would, and waits until every keyspace shows the change
+    /// pending: the operator schedules it on its own clock.
+    static func changeImage(to image: String, client: KubeClient) async throws {
         _ = try await client.patch(
             .vitessCluster, namespace: "bench", name: "bench",
-            patch: .merge(.object(["spec": .object(["images": .object(["vttablet": .string(newImage)])])])))
-        // The operator schedules the change on its own clock; wait for every keyspace to show it.
+            patch: .merge(.object(["spec": .object(["images": .object(["vttablet": .string(image)])])])))
         var inventory = try await InventoryLoader.inventory(from: client, cluster: "bench", namespace: "bench")
         let changes = ClusterChanges(api: client, cluster: "bench", namespace: "bench")
         let (ticks, stop) = changes.start()
@@ -235,9 +247,6 @@ enum RolloutBenchmark {
             inventory = try await InventoryLoader.inventory(from: client, cluster: "bench", namespace: "bench")
         }
         stop()
-        return Started(
-            sandbox: sandbox, server: server, operatorLoop: operatorLoop, client: client, kubeconfig: kubeconfig,
-            url: url, directory: directory)
     }
 
     // MARK: the two runs
@@ -396,6 +405,24 @@ enum RolloutBenchmark {
     }
 
     static func fmt(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.1f", value) }
+}
+
+/// Runs `body` off the main thread and blocks the main thread until it returns its exit status; a thrown error
+/// is printed after `name` and is exit status 1.
+func blocking(_ name: String, _ body: @escaping @Sendable () async throws -> Int32) -> Int32 {
+    let status = LockedStatus()
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        do {
+            status.set(try await body())
+        } catch {
+            FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+            status.set(1)
+        }
+        done.signal()
+    }
+    done.wait()
+    return status.get()
 }
 
 /// The exit status, set from the benchmark's task and read on the main thread.

@@ -3,6 +3,8 @@
 //   swift run -c release vtop-bench            # 64 keyspaces x 32 shards x 5 tablets = 10,240 tablets
 //   swift run -c release vtop-bench --quick    # 4 x 4 x 5, as CI runs it so it cannot rot
 //   swift run -c release vtop-bench rollout    # a whole plan apply on the sandbox: see RolloutBenchmark.swift
+//   swift run -c release vtop-bench torture    # kill -9 plan apply at random moments: see TortureBenchmark.swift
+//   swift run -c release vtop-bench soak       # plan apply under injected API faults: see SoakBenchmark.swift
 //
 // It synthesizes the cluster's objects (as a LIST or a snapshot would give them), then times each
 // phase a user waits for: building the Inventory, `status` (report and rendering), parsing and
@@ -14,8 +16,11 @@ import RolloutEngine
 import RolloutPlan
 import VitessModel
 
-if CommandLine.arguments.dropFirst().first == "rollout" {
-    exit(RolloutBenchmark.main(Array(CommandLine.arguments.dropFirst(2))))
+switch CommandLine.arguments.dropFirst().first {
+case "rollout": exit(RolloutBenchmark.main(Array(CommandLine.arguments.dropFirst(2))))
+case "torture": exit(TortureBenchmark.main(Array(CommandLine.arguments.dropFirst(2))))
+case "soak": exit(SoakBenchmark.main(Array(CommandLine.arguments.dropFirst(2))))
+default: break
 }
 
 let quick = CommandLine.arguments.contains("--quick")

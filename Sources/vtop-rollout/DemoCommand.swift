@@ -129,27 +129,14 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func summarize(_ history: [HistoryRecord], outcome: RunOutcome, started: Date) {
-        var deletions: [String: Int] = [:]
-        var down: [String: Set<String>] = [:]
-        var worst = 0
-        var reparents = 0
-        var vtgateRolls = 0
+        let facts = RolloutFacts(history)
         var lastTabletReady = 0.0
+        var vtgateRolls = 0
         var firstVtgate = Double.infinity
         for record in history {
-            if record.kind == "Pod", !record.shard.isEmpty {
-                switch record.action {
-                case "deleted":
-                    deletions[record.name, default: 0] += 1
-                    down[record.shard, default: []].insert(record.name)
-                case "ready":
-                    down[record.shard]?.remove(record.name)
-                    lastTabletReady = max(lastTabletReady, record.time)
-                default: break
-                }
-                worst = max(worst, down[record.shard]?.count ?? 0)
+            if record.kind == "Pod", !record.shard.isEmpty, record.action == "ready" {
+                lastTabletReady = max(lastTabletReady, record.time)
             }
-            if record.action == "reparented" { reparents += 1 }
             if record.kind == "Deployment", record.name.contains("vtgate"), record.action == "rolloutStarted" {
                 vtgateRolls += 1
                 firstVtgate = min(firstVtgate, record.time)
@@ -157,10 +144,11 @@ struct DemoCommand: AsyncParsableCommand {
         }
         Console.line("outcome: \(outcome == .done ? "done" : "\(outcome)")")
         Console.line(
-            "tablets recreated: \(deletions.count), each exactly once: \(deletions.values.allSatisfy { $0 == 1 } ? "yes" : "NO")"
+            "tablets recreated: \(facts.deletions.count), each exactly once: "
+                + "\(facts.deletions.values.allSatisfy { $0 == 1 } ? "yes" : "NO")"
         )
-        Console.line("most tablets down at once in one shard: \(worst)")
-        Console.line("primaries moved by PlannedReparentShard: \(reparents)")
+        Console.line("most tablets down at once in one shard: \(facts.maxDown)")
+        Console.line("primaries moved by PlannedReparentShard: \(facts.reparents)")
         Console.line(
             "vtgate Deployments rolled: \(vtgateRolls), all after the last tablet was Ready: "
                 + "\(firstVtgate >= lastTabletReady ? "yes" : "NO")")
