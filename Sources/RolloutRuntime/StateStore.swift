@@ -45,8 +45,10 @@ public struct FileStateStore: StateStore {
     /// The path.
     public var location: String { path }
 
-    /// Reads the file; nil when it does not exist.
+    /// Reads the file; nil when it does not exist. Temporary files left by a run killed mid-write
+    /// are removed first.
     public func load() async throws -> RunState? {
+        Self.removeStaleTemporaries(of: path)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let data: Data
         do {
@@ -64,6 +66,20 @@ public struct FileStateStore: StateStore {
     /// Writes atomically.
     public func save(_ state: RunState) async throws {
         try Self.write(try RunStateCoding.encode(state), to: path)
+    }
+
+    /// Removes `.NAME.PID.tmp` next to `path` when process PID no longer exists: what a `kill -9`
+    /// during a write leaves. A live process's file (another command writing now) is left alone.
+    static func removeStaleTemporaries(of path: String) {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)
+        else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            guard let pid = Int32(name.dropFirst(prefix.count).dropLast(".tmp".count)), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink("\(directory)/\(name)") }
+        }
     }
 
     /// The atomic write: temp file (0600), fsync, rename, fsync of the directory.

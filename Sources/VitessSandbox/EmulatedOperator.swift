@@ -488,7 +488,7 @@ public final class EmulatedOperator: Sendable {
 
     /// A Pod created this round joins the index at once.
     private func indexTabletPod(_ pod: JSON) {
-        podIndex.withLockedValue { $0[Self.podGroup(pod["metadata"]["labels"]), default: []].insert(name(pod)) }
+        _ = podIndex.withLockedValue { $0[Self.podGroup(pod["metadata"]["labels"]), default: []].insert(name(pod)) }
     }
 
     /// The shard's tablet Pods as stored now, sorted by name (a Pod deleted this round is gone).

@@ -62,7 +62,6 @@ public struct FixtureExpansion: Sendable {
         var items: [Item] = []
         let spec = cluster["spec"]
         let images = spec["images"]
-        let cells = (spec["cells"].array ?? []).compactMap { $0["name"].string }
         let clusterLabels: [String: String] = [OperatorLabel.cluster: name]
 
         // Global etcd and its members; members roll only when released one at a time (§4d.3).
@@ -157,12 +156,12 @@ public struct FixtureExpansion: Sendable {
                     var primary: TabletAlias?
                     let shardSpec = Desired.shardSpec(vtk: ["spec": keyspaceSpecCopy], shard: range, template: template)
                     let vtorcCells = Desired.vtorcCells(shardSpec: shardSpec)
-                    var cells: [String] = []
+                    var shardCells: [String] = []
                     for pool in template["tabletPools"].array ?? [] {
                         guard let cell = pool["cell"].string,
                             let type = TabletPoolType(rawValue: pool["type"].string ?? "replica")
                         else { continue }
-                        if !cells.contains(cell) { cells.append(cell) }
+                        if !shardCells.contains(cell) { shardCells.append(cell) }
                         for index in 1...max(1, pool["replicas"].int ?? 1) {
                             let alias = TabletAlias(
                                 cell: cell,
@@ -209,7 +208,7 @@ public struct FixtureExpansion: Sendable {
                                 "status": [
                                     "observedGeneration": 1, "lowestPodGeneration": 1,
                                     "masterAlias": primary.map { .string($0.description) } ?? .null,
-                                    "cells": .array(cells.map { .string($0) }), "tablets": .object(tablets),
+                                    "cells": .array(shardCells.map { .string($0) }), "tablets": .object(tablets),
                                     "hasMaster": primary == nil ? "False" : "True", "hasInitialBackup": "True",
                                     "servingWrites": primary == nil ? "False" : "True", "idle": "False",
                                     "orphanedTablets": [:],
@@ -237,7 +236,7 @@ public struct FixtureExpansion: Sendable {
                         "desiredTablets": .int(tablets.count), "tablets": .int(tablets.count),
                         "readyTablets": .int(tablets.count),
                         "updatedTablets": .int(tablets.count), "pendingChanges": "",
-                        "cells": .array(cells.map { .string($0) }),
+                        "cells": .array(shardCells.map { .string($0) }),
                     ]
                 }
             }

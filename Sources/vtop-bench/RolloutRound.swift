@@ -55,9 +55,10 @@ struct RolloutRound {
             }
             if !ready { problems.append("\(name) is not Ready") }
         }
-        let pending = [ResourceType.vitessKeyspace, .vitessShard].flatMap {
-            sandbox.store.list($0, namespace: sandbox.namespace).items
-        } + Self.tabletPods(sandbox)
+        let pending =
+            [ResourceType.vitessKeyspace, .vitessShard].flatMap {
+                sandbox.store.list($0, namespace: sandbox.namespace).items
+            } + Self.tabletPods(sandbox)
         for object in pending {
             let annotations = object[path: ["metadata", "annotations"]].stringMap
             for key in [RolloutAnnotation.scheduled, RolloutAnnotation.released] where annotations[key] != nil {

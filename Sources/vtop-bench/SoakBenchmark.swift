@@ -39,7 +39,9 @@ enum SoakBenchmark {
                 default: throw RolloutBenchmark.Failure("unknown argument '\(argument)'; \(usage)")
                 }
             }
-            guard speed > 0, (timeout ?? 1) > 0 else { throw RolloutBenchmark.Failure("numbers must be above 0; \(usage)") }
+            guard speed > 0, (timeout ?? 1) > 0 else {
+                throw RolloutBenchmark.Failure("numbers must be above 0; \(usage)")
+            }
             if faults.isEmpty { faults = SoakBenchmark.defaultFaults }
         }
 

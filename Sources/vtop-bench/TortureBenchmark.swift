@@ -103,7 +103,8 @@ enum TortureBenchmark {
             tally.rounds = round
             let problems = judged.violations(started.sandbox)
             tally.tabletsRecreated += judged.facts(started.sandbox).deletions.values.reduce(0, +)
-            tally.violations += (finished ? [] : ["round \(round) did not finish"]) + problems.map { "round \(round): \($0)" }
+            tally.violations +=
+                (finished ? [] : ["round \(round) did not finish"]) + problems.map { "round \(round): \($0)" }
             if !finished || !problems.isEmpty { break }
         }
         try? log.close()
@@ -165,12 +166,21 @@ enum TortureBenchmark {
                 "--time-scale", String(settings.speed), "--no-prompt", "--force-unlock",
             ]
             if resume { arguments.append("--resume") }
-            log.write(Data("== round \(round), attempt \(attempt): vtop-rollout \(arguments.joined(separator: " "))\n".utf8))
+            log.write(
+                Data("== round \(round), attempt \(attempt): vtop-rollout \(arguments.joined(separator: " "))\n".utf8))
             let child = try ChildProcess(arguments, in: directory, log: log)
             var ending: ChildProcess.Ending
             if tally.kills < settings.killCount {
+                // Half the kills count from the start (they often land in start-up: reading the state,
+                // listing the cluster, taking the Lease); the other half from the child's first write of
+                // the state, so they land among releases, patches and checkpoints.
+                var early: ChildProcess.Ending?
+                if Bool.random(using: &random) {
+                    early = await Self.firstWrite(of: statePath, after: before, child: child)
+                }
                 let delay = Int.random(in: 0..<settings.maxDelayMilliseconds, using: &random)
-                if let early = await child.wait(atMost: Double(delay) / 1000) {
+                if early == nil, let ended = await child.wait(atMost: Double(delay) / 1000) { early = ended }
+                if let early {
                     ending = early
                 } else {
                     child.killNow()
@@ -208,6 +218,16 @@ enum TortureBenchmark {
                 if consecutiveFailures >= 3 { return false }
             }
         }
+    }
+
+    /// Waits until the child has rewritten the state file (its content differs from `before`), for at most 10
+    /// seconds; the child's ending when it ends first.
+    static func firstWrite(of path: String, after before: Data?, child: ChildProcess) async -> ChildProcess.Ending? {
+        for _ in 0..<2000 {
+            if let ended = await child.wait(atMost: 0.005) { return ended }
+            if let now = FileManager.default.contents(atPath: path), now != before { return nil }
+        }
+        return nil
     }
 
     /// After a kill: the state file must be absent (the child died before its first save) or parse; and the kill

@@ -528,4 +528,38 @@ import Testing
         }
         if kubectl { #expect(text.contains("kubectl loop: outcome done, 6 tablets released"), "\(text)") }
     }
+
+    static var bench: URL { CLITests.binary.deletingLastPathComponent().appendingPathComponent("vtop-bench") }
+
+    /// The value after `label` on its report line ("kills: 5 (…)" gives 5).
+    static func number(_ label: String, in text: String) -> Int? {
+        text.split(separator: "\n").first { $0.hasPrefix(label) }
+            .flatMap { Int($0.dropFirst(label.count).prefix { $0.isNumber }) }
+    }
+
+    @Test("vtop-bench torture --quick: kill -9 five times, resume, every rule kept, the state always parsed")
+    func quickTorture() throws {
+        let run = try CLITests.run(["torture", "--quick"], executable: Self.bench, in: CLITests.root)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(Self.number("kills: ", in: run.stdout) == 5, "\(run.stdout)")
+        #expect(Self.number("invariant violations: ", in: run.stdout) == 0, "\(run.stdout)")
+        #expect(run.stdout.contains(" 0 failed to parse\n"), "\(run.stdout)")
+        #expect(Self.number("tablets recreated: ", in: run.stdout) == 6, "\(run.stdout)")
+        #expect(Self.number("unexpected exits: ", in: run.stdout) == 0, "\(run.stdout)")
+    }
+
+    @Test("vtop-bench soak --quick: 500s, 429s, 409s and dropped watches are injected and absorbed")
+    func quickSoak() throws {
+        let run = try CLITests.run(["soak", "--quick"], executable: Self.bench, in: CLITests.root)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("\noutcome: exit 0 "), "\(run.stdout)")
+        #expect(Self.number("invariant violations: ", in: run.stdout) == 0, "\(run.stdout)")
+        #expect(run.stdout.contains("tablets recreated: 6 of 6; most down at once in a shard: 1"), "\(run.stdout)")
+        // Which requests meet a fault depends on timing, so only the total is sure to be above zero.
+        let injected = run.stdout.split(separator: "\n").first { $0.hasPrefix("injected: ") } ?? ""
+        let counts = injected.dropFirst("injected: ".count).split(separator: ",").compactMap {
+            Int($0.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber })
+        }
+        #expect(counts.count == 4 && counts.reduce(0, +) > 0, "\(run.stdout)")
+    }
 }

@@ -87,7 +87,8 @@ final class ApplySandbox {
     /// What the sandbox's history proves about the rollout so far (the same reading the demo and the
     /// benchmarks use).
     func rolloutFacts() throws -> RolloutFacts {
-        RolloutFacts(try JSONDecoder().decode([HistoryRecord].self, from: Data(try http("GET", "/sandbox/v1/history").utf8)))
+        RolloutFacts(
+            try JSONDecoder().decode([HistoryRecord].self, from: Data(try http("GET", "/sandbox/v1/history").utf8)))
     }
 
     struct SandboxFailure: Error, CustomStringConvertible { let description: String }

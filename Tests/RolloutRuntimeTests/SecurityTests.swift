@@ -99,4 +99,19 @@ import VitessModel
         // No temporary file is left next to it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["run.vtop-state.json"])
     }
+
+    @Test func loadingRemovesWhatARunKilledMidWriteLeft() async throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("run.vtop-state.json").path
+        // A process that no longer exists (kill -9 during a write), and this live one.
+        let dead = dir.appendingPathComponent(".run.vtop-state.json.2147483000.tmp").path
+        let live = dir.appendingPathComponent(".run.vtop-state.json.\(getpid()).tmp").path
+        let other = dir.appendingPathComponent(".other.json.2147483000.tmp").path
+        for file in [dead, live, other] { #expect(FileManager.default.createFile(atPath: file, contents: Data())) }
+        #expect(try await FileStateStore(path: path).load() == nil)
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(FileManager.default.fileExists(atPath: live), "a live writer's file stays")
+        #expect(FileManager.default.fileExists(atPath: other), "another state file's temporaries are not ours")
+    }
 }
