@@ -115,7 +115,8 @@ enum TortureBenchmark {
                 + "\(settings.shardsAtOnce) shards)")
         print("rounds: \(tally.rounds) (each a whole rollout to a new vttablet image)")
         print(
-            "kills: \(tally.kills) (SIGKILL 0-\(settings.maxDelayMilliseconds) ms after the child started)")
+            "kills: \(tally.kills) (SIGKILL 0-\(settings.maxDelayMilliseconds) ms after the child started, or, for "
+                + "half of them, after its first state write)")
         print("kills before the child's first state save: \(tally.killsBeforeFirstSave)")
         print(
             "kills mid-release (an intent on disk): \(tally.killsMidRelease) (patch had reached the cluster: "
