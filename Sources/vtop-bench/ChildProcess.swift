@@ -78,7 +78,7 @@ final class ChildProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let ending = currentEnding { return ending }
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Task.sleep(for: .milliseconds(max(1, min(20, Int(deadline.timeIntervalSinceNow * 1000)))))
         }
         return currentEnding
     }

@@ -62,6 +62,43 @@ struct JSONValueParserTests {
         #expect(error.reason.contains("nested deeper than 512"))
     }
 
+    /// Random documents with escapes, unicode, nesting and numbers of every shape.
+    static func randomValue(_ rng: inout SystemRandomNumberGenerator, depth: Int = 0) -> JSONValue {
+        let strings = [
+            "", "a", "planetscale.com/cluster", "quay.io/coreos/etcd:v3.5.17", "tab\tnew\nline", "q\"uote",
+            "back\\slash", "é中😀", "\u{01}ctl", "spec:\n  containers:\n  - image: x\n",
+        ]
+        switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &rng) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &rng))
+        case 2:
+            return .integer(
+                Int64.random(in: Int64.min...Int64.max, using: &rng) >> Int64.random(in: 0..<63, using: &rng))
+        case 3: return .number(Double(Int.random(in: -100_000...100_000, using: &rng)) / 7 + 0.5)  // never whole
+        case 4: return .string(strings.randomElement(using: &rng)!)
+        case 5:
+            return .array((0..<Int.random(in: 0..<5, using: &rng)).map { _ in randomValue(&rng, depth: depth + 1) })
+        default:
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<Int.random(in: 0..<6, using: &rng) {
+                members[strings.randomElement(using: &rng)! + String(Int.random(in: 0..<3, using: &rng))] =
+                    randomValue(&rng, depth: depth + 1)
+            }
+            return .object(members)
+        }
+    }
+
+    @Test("Random documents, as JSONEncoder writes them (escaped slashes, any key order), read back the same")
+    func randomRoundTrips() throws {
+        var rng = SystemRandomNumberGenerator()
+        let encoder = JSONEncoder()
+        for _ in 0..<2000 {
+            let value = Self.randomValue(&rng)
+            let data = try encoder.encode(value)
+            #expect(try JSONValueParser.parse(data) == value, "\(String(decoding: data, as: UTF8.self))")
+        }
+    }
+
     @Test("A repeated key keeps the last value")
     func repeatedKey() throws {
         let text = #"{"a":1,"a":2}"#
