@@ -111,7 +111,8 @@ let package = Package(
         // KubeClient only to prove our own client works against the sandbox (TLS, pagination), as kubectl does.
         .testTarget(
             name: "VitessSandboxTests",
-            dependencies: ["VitessSandbox", "VitessModel", "KubeClient", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["VitessSandbox", "VitessModel", "KubeClient", .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

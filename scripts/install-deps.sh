@@ -29,3 +29,11 @@ if command -v python3 >/dev/null && ! python3 -c 'import jsonschema, yaml' 2>/de
     python3 -m pip install --quiet 'jsonschema>=4.18' 'PyYAML>=6' \
         || echo "install-deps: jsonschema/PyYAML unavailable; the Python schema check will be skipped" >&2
 fi
+
+# The sandbox conformance test deserializes the sandbox's Pods with the Python kubernetes client's strict
+# models; without it that test is reported as skipped.
+if command -v python3 >/dev/null && ! python3 -c 'import kubernetes' 2>/dev/null; then
+    echo "install-deps: installing the Python kubernetes client (used by a sandbox conformance test)" >&2
+    python3 -m pip install --quiet 'kubernetes>=28' \
+        || echo "install-deps: the Python kubernetes client is unavailable; its test will be skipped" >&2
+fi

@@ -10,7 +10,17 @@ public struct APIRouter: Sendable {
     public var gitVersion = "v1.32.0-vitess-sandbox"
 
     /// Creates a router over a store.
-    public init(store: ObjectStore) { self.store = store }
+    /// Deletes a Pod as the API server does for a running Pod: it gets a `deletionTimestamp` and is gone once the
+    /// kubelet has stopped it. Nil deletes at once.
+    public let deletePod: (@Sendable (_ name: String, _ uid: String?) throws(APIError) -> JSON)?
+
+    /// Creates a router over a store.
+    public init(
+        store: ObjectStore, deletePod: (@Sendable (_ name: String, _ uid: String?) throws(APIError) -> JSON)? = nil
+    ) {
+        self.store = store
+        self.deletePod = deletePod
+    }
 
     /// Answers one request.
     public func handle(_ request: APIRequest) -> APIResponse {
@@ -168,6 +178,7 @@ public struct APIRouter: Sendable {
                 uid = options[path: ["preconditions", "uid"]].string
                 version = options[path: ["preconditions", "resourceVersion"]].string
             }
+            if type == .pod, let deletePod, version == nil { return .json(200, try deletePod(name, uid)) }
             return .json(200, try store.delete(type, namespace: ns, name: name, uid: uid, resourceVersion: version))
         default:
             throw APIError(code: 405, reason: "MethodNotAllowed", message: "\(request.method) is not supported here")

@@ -25,7 +25,7 @@ public struct FaultSettings: Sendable, Equatable {
     public static let usage =
         "error-rate=R, throttle-rate=R, conflict-rate=R, drop-watch-rate=R (R in 0...1), delay-ms=N, "
         + "never-ready-image=TEXT, never-ready-pod=NAME, fail-reparent, slow-restart=POD:FACTOR, "
-        + "replication-lag=ALIAS:SECONDS"
+        + "replication-lag=ALIAS:SECONDS, topology-outage, slow-children=N"
 
     /// Parses every flag, in order; a later flag of the same rate replaces an earlier one.
     public init(flags: [String]) throws(FlagError) {
@@ -82,6 +82,14 @@ public struct FaultSettings: Sendable, Equatable {
                 throw fail("expected ALIAS:SECONDS, whole seconds >= 0")
             }
             rollout.replicationLag[alias.description] = seconds
+        case "topology-outage":
+            guard value == nil else { throw fail("'topology-outage' takes no value") }
+            rollout.topologyOutage = true
+        case "slow-children":
+            guard let rounds = Int(try required()), rounds >= 0 else {
+                throw fail("expected a whole number of reconciles >= 0")
+            }
+            rollout.slowChildren = rounds
         default:
             throw fail("unknown fault '\(name)'; the faults are \(Self.usage)")
         }

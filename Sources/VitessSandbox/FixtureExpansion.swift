@@ -1,7 +1,9 @@
+import Foundation
 import VitessModel
 
-/// Turns a VitessCluster manifest into the object tree the operator would have created for it (reference §6,
-/// §7 and §9): cells, keyspaces, shards, tablet Pods with a primary per shard, Deployments and etcd members.
+/// Turns a VitessCluster manifest into the object tree the operator would have created for it, settled: cells
+/// with vtgate, keyspaces, shards, tablet Pods with a primary per shard, vtctld, vtadmin and vtorc Deployments, and
+/// the etcd members of each operator-run lockserver. Every spec comes from `Desired`, so nothing is pending.
 public struct FixtureExpansion: Sendable {
     /// One object to create, with its kind.
     public struct Item: Sendable {
@@ -27,7 +29,7 @@ public struct FixtureExpansion: Sendable {
 
     private var name: String { cluster[path: ["metadata", "name"]].string ?? "example" }
 
-    private func owner(_ kind: String, _ name: String, _ uid: String) -> JSON {
+    static func owner(_ kind: String, _ name: String, _ uid: String) -> JSON {
         [
             [
                 "apiVersion": "planetscale.com/v2", "kind": .string(kind), "name": .string(name), "uid": .string(uid),
@@ -36,67 +38,131 @@ public struct FixtureExpansion: Sendable {
         ]
     }
 
-    /// The shard key ranges of one partitioning (`equal: {parts, hexWidth}` or `custom: {shards: [...]}`).
+    /// The shards of one partitioning with their templates: `equal: {parts, hexWidth, shardTemplate}` through
+    /// vitess `key.GenerateShardRanges` (2 hex digits up to 256 parts, 4 beyond, unless `hexWidth` says), or
+    /// `custom: {shards: [{keyRange: {start, end}, <shard template inline>}]}`.
     public static func shards(of partitioning: JSON) -> [(name: String, template: JSON)] {
         if let equal = partitioning["equal"].object {
             let parts = max(1, equal["parts"]?.int ?? 1)
             let template = equal["shardTemplate"] ?? [:]
             if parts == 1 { return [("-", template)] }
-            let width = max(2, equal["hexWidth"]?.int ?? 2)
+            let hexWidth = equal["hexWidth"]?.int ?? 0
+            let width = hexWidth > 0 ? hexWidth : (parts <= 256 ? 2 : 4)
             let space = 1 << (4 * width)
             func bound(_ index: Int) -> String {
                 if index == 0 || index == parts { return "" }
-                let value = index * space / parts
-                let hex = String(value, radix: 16)
+                let hex = String(index * space / parts, radix: 16)
                 return String(repeating: "0", count: max(0, width - hex.count)) + hex
             }
             return (0..<parts).map { ("\(bound($0))-\(bound($0 + 1))", template) }
         }
         return (partitioning[path: ["custom", "shards"]].array ?? []).map { shard in
-            (shard["keyRange"].string ?? shard["name"].string ?? "-", shard["shardTemplate"])
+            let range = shard["keyRange"]
+            var template = shard
+            template["keyRange"] = nil
+            if let text = range.string { return (text, template) }
+            return ("\(range["start"].string ?? "")-\(range["end"].string ?? "")", template)
         }
+    }
+
+    /// The object tree's Pod for an etcd member (`etcdlockserver/reconcile_members.go`): no drain support, so a
+    /// released member is deleted at once.
+    static func etcdMember(
+        lockserver: String, index: Int, cluster: String, image: String, namespace: String, owner: JSON
+    ) -> JSON {
+        [
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": [
+                "name": .string("\(lockserver)-\(index)"), "namespace": .string(namespace),
+                "labels": [
+                    .init(OperatorLabel.component): "etcd", .init(OperatorLabel.cluster): .string(cluster),
+                    .init(OperatorLabel.etcdLockserver): .string(lockserver),
+                    .init(OperatorLabel.etcdIndex): .string(String(index)),
+                ],
+                "ownerReferences": owner,
+            ],
+            "spec": [
+                "containers": [
+                    [
+                        "name": "etcd", "image": .string(image),
+                        "ports": [
+                            ["name": "client", "containerPort": 2379, "protocol": "TCP"],
+                            ["name": "peer", "containerPort": 2380, "protocol": "TCP"],
+                        ],
+                    ]
+                ],
+                "terminationGracePeriodSeconds": 30,
+            ],
+        ]
+    }
+
+    /// A Pod as its kubelet reports it once running and Ready.
+    static func running(_ pod: JSON) -> JSON {
+        var pod = pod
+        let now = Sandbox.timestamp(Date())
+        pod[path: ["spec", "nodeName"]] = .string(Kubelet.nodeName(pod[path: ["metadata", "name"]].string ?? ""))
+        pod["status"] = Kubelet.status(for: pod, phase: .ready, now: now, since: now, started: now)
+        return pod
     }
 
     /// Every object of the tree, in creation order (parents first).
     public func items(uid: () -> String) -> [Item] {
         var items: [Item] = []
         let spec = cluster["spec"]
-        let images = spec["images"]
         let clusterLabels: [String: String] = [OperatorLabel.cluster: name]
+        let clusterOwner = Self.owner("VitessCluster", name, clusterUID)
 
-        // Global etcd and its members; members roll only when released one at a time (§4d.3).
-        let etcdName = OperatorNames.globalEtcd(cluster: name)
-        let etcdUID = uid()
-        items.append(
-            Item(
-                type: .etcdLockserver,
-                object: [
-                    "metadata": [
-                        "name": .string(etcdName), "uid": .string(etcdUID), "labels": .map(clusterLabels),
-                        "ownerReferences": owner("VitessCluster", name, clusterUID),
-                    ],
-                    "spec": ["image": .string(Desired.etcdImage(cluster))],
-                    "status": ["observedGeneration": 1, "available": "True"],
-                ]))
-        for index in 1...3 {
+        func lockserver(_ lockserverName: String, image: String, labels: [String: String], owner: JSON) {
+            let lockserverUID = uid()
             items.append(
                 Item(
-                    type: .pod,
-                    object: Self.pod(
-                        name: "\(etcdName)-\(index)", namespace: namespace,
-                        labels: [
-                            OperatorLabel.component: "etcd", OperatorLabel.cluster: name,
-                            OperatorLabel.etcdLockserver: etcdName, OperatorLabel.etcdIndex: String(index),
+                    type: .etcdLockserver,
+                    object: [
+                        "metadata": [
+                            "name": .string(lockserverName), "uid": .string(lockserverUID), "labels": .map(labels),
+                            "ownerReferences": owner,
                         ],
-                        annotations: [:], container: "etcd", image: Desired.etcdImage(cluster),
-                        owner: owner("EtcdLockserver", etcdName, etcdUID))))
+                        "spec": ["image": .string(image)],
+                        "status": ["observedGeneration": 1, "available": "True"],
+                    ]))
+            for index in 1...3 {
+                let member = Self.etcdMember(
+                    lockserver: lockserverName, index: index, cluster: name, image: image, namespace: namespace,
+                    owner: Self.owner("EtcdLockserver", lockserverName, lockserverUID))
+                items.append(Item(type: .pod, object: Self.running(member)))
+            }
         }
+
+        if Desired.hasGlobalEtcd(cluster) {
+            lockserver(
+                OperatorNames.globalEtcd(cluster: name), image: Desired.etcdImage(cluster), labels: clusterLabels,
+                owner: clusterOwner)
+        }
+
+        var firstShardMysqld: String?
+        let keyspaceSpecs = (spec["keyspaces"].array ?? []).map {
+            Desired.keyspaceSpec(vt: cluster, keyspace: $0, namespace: namespace)
+        }
+        // vtgate's mysql_server_version comes from the first VitessShard by name (the API lists in name order).
+        var shardNames: [(String, String)] = []
+        for keyspaceSpec in keyspaceSpecs {
+            guard let keyspace = keyspaceSpec["name"].string else { continue }
+            for (range, _) in Desired.shards(keyspace: keyspaceSpec) {
+                shardNames.append(
+                    (
+                        OperatorNames.shard(cluster: name, keyspace: keyspace, shard: range),
+                        Desired.mysqldImage(keyspaceSpec["images"])
+                    ))
+            }
+        }
+        firstShardMysqld = shardNames.min { $0.0 < $1.0 }?.1
 
         for cellSpec in spec["cells"].array ?? [] {
             guard let cell = cellSpec["name"].string else { continue }
             let cellName = OperatorNames.cell(cluster: name, cell: cell)
             let cellUID = uid()
-            let replicas = cellSpec[path: ["gateway", "replicas"]].int ?? 1
+            let vtcSpec = Desired.cellSpec(vt: cluster, cell: cellSpec, namespace: namespace)
+            let replicas = Desired.replicas(.vtgate(cellSpec: vtcSpec, mysqldImage: ""))
             items.append(
                 Item(
                     type: .vitessCell,
@@ -104,9 +170,9 @@ public struct FixtureExpansion: Sendable {
                         "metadata": [
                             "name": .string(cellName), "uid": .string(cellUID),
                             "labels": .map(clusterLabels.merging([OperatorLabel.cell: cell]) { $1 }),
-                            "ownerReferences": owner("VitessCluster", name, clusterUID),
+                            "ownerReferences": clusterOwner,
                         ],
-                        "spec": Desired.cellSpec(vt: cluster, cell: cellSpec),
+                        "spec": vtcSpec,
                         "status": [
                             "observedGeneration": 1, "idle": "True",
                             "gateway": [
@@ -117,203 +183,137 @@ public struct FixtureExpansion: Sendable {
                             ],
                         ],
                     ]))
-            let componentLabels = { (component: String) -> [String: String] in
-                [OperatorLabel.cluster: name, OperatorLabel.cell: cell, OperatorLabel.component: component]
+            items.append(
+                Item(
+                    type: .deployment,
+                    object: Desired.deployment(
+                        .vtgate(cellSpec: vtcSpec, mysqldImage: firstShardMysqld ?? ""),
+                        name: OperatorNames.vtgate(cluster: name, cell: cell), namespace: namespace,
+                        labels: [OperatorLabel.cluster: name, OperatorLabel.cell: cell, OperatorLabel.component: "vtgate"],
+                        owner: Self.owner("VitessCell", cellName, cellUID))))
+            if let local = Desired.localEtcdCells(cluster).first(where: { $0.cell == cell }) {
+                lockserver(
+                    OperatorNames.localEtcd(cluster: name, cell: cell), image: local.image,
+                    labels: clusterLabels.merging([OperatorLabel.cell: cell]) { $1 },
+                    owner: Self.owner("VitessCell", cellName, cellUID))
             }
+        }
+        for cell in Desired.vtctldCells(cluster) {
             items.append(
                 Item(
                     type: .deployment,
-                    object: Self.deployment(
-                        name: OperatorNames.vtgate(cluster: name, cell: cell), labels: componentLabels("vtgate"),
-                        image: images["vtgate"].string ?? "", replicas: replicas,
-                        owner: owner("VitessCell", cellName, cellUID))))
+                    object: Desired.deployment(
+                        .vtctld(vt: cluster, cell: cell), name: OperatorNames.vtctld(cluster: name, cell: cell),
+                        namespace: namespace,
+                        labels: [OperatorLabel.cluster: name, OperatorLabel.cell: cell, OperatorLabel.component: "vtctld"],
+                        owner: clusterOwner)))
+        }
+        for cell in Desired.vtadminCells(cluster) {
             items.append(
                 Item(
                     type: .deployment,
-                    object: Self.deployment(
-                        name: OperatorNames.vtctld(cluster: name, cell: cell), labels: componentLabels("vtctld"),
-                        image: images["vtctld"].string ?? "",
-                        replicas: spec[path: ["vitessDashboard", "replicas"]].int ?? 1,
-                        owner: owner("VitessCluster", name, clusterUID))))
+                    object: Desired.deployment(
+                        .vtadmin(vt: cluster, cell: cell), name: OperatorNames.vtadmin(cluster: name, cell: cell),
+                        namespace: namespace,
+                        labels: [OperatorLabel.cluster: name, OperatorLabel.cell: cell, OperatorLabel.component: "vtadmin"],
+                        owner: clusterOwner)))
         }
 
-        for keyspaceSpec in spec["keyspaces"].array ?? [] {
+        for keyspaceSpec in keyspaceSpecs {
             guard let keyspace = keyspaceSpec["name"].string else { continue }
-            let keyspaceName = OperatorNames.keyspace(cluster: name, keyspace: keyspace)
-            let keyspaceUID = uid()
-            let keyspaceLabels = clusterLabels.merging([OperatorLabel.keyspace: keyspace]) { $1 }
-            let keyspaceSpecCopy = Desired.keyspaceSpec(vt: cluster, keyspace: keyspaceSpec)
-            var shardStatus: [String: JSON] = [:]
-            var shardItems: [Item] = []
-            for partitioning in keyspaceSpec["partitionings"].array ?? [] {
-                for (shard, template) in Self.shards(of: partitioning) {
-                    guard let range = KeyRange(shard) else { continue }
-                    let shardName = OperatorNames.shard(cluster: name, keyspace: keyspace, shard: range)
-                    let shardUID = uid()
-                    let shardLabels = keyspaceLabels.merging([OperatorLabel.shard: range.safeName]) { $1 }
-                    var tablets: [String: JSON] = [:]
-                    var pods: [Item] = []
-                    var primary: TabletAlias?
-                    let shardSpec = Desired.shardSpec(vtk: ["spec": keyspaceSpecCopy], shard: range, template: template)
-                    let vtorcCells = Desired.vtorcCells(shardSpec: shardSpec)
-                    var shardCells: [String] = []
-                    for pool in template["tabletPools"].array ?? [] {
-                        guard let cell = pool["cell"].string,
-                            let type = TabletPoolType(rawValue: pool["type"].string ?? "replica")
-                        else { continue }
-                        if !shardCells.contains(cell) { shardCells.append(cell) }
-                        for index in 1...max(1, pool["replicas"].int ?? 1) {
-                            let alias = TabletAlias(
-                                cell: cell,
-                                uid: TabletUID.uid(
-                                    cell: cell, keyspace: keyspace, shard: range, pool: type, index: index))
-                            // The first master-eligible tablet plays the primary the initial election chose.
-                            let isPrimary = primary == nil && type.isMasterEligible
-                            if isPrimary { primary = alias }
-                            tablets[alias.description] = [
-                                "poolType": .string(type.rawValue), "index": .int(index), "running": "True",
-                                "ready": "True",
-                                "available": "True", "dataVolumeBound": "True",
-                                "type": .string(isPrimary ? "primary" : (type == .rdonly ? "rdonly" : "replica")),
-                                "pendingChanges": "",
-                            ]
-                            var pod = Self.pod(
-                                name: OperatorNames.tabletPod(cluster: name, alias: alias),
-                                namespace: namespace,
-                                labels: shardLabels.merging([
-                                    OperatorLabel.component: "vttablet", OperatorLabel.cell: cell,
-                                    OperatorLabel.tabletUID: TabletUID.string(alias.uid),
-                                    OperatorLabel.tabletType: type.rawValue,
-                                    OperatorLabel.tabletIndex: String(index),
-                                ]) { $1 }.merging(pool["extraLabels"].stringMap) { $1 },
-                                annotations: [
-                                    DrainAnnotation.supported: "ensure that the tablet is not a primary",
-                                    "planetscale.com/observed-shard-generation": "1",
-                                ],
-                                container: "vttablet", image: images["vttablet"].string ?? "",
-                                owner: owner("VitessShard", shardName, shardUID))
-                            pod[path: ["spec", "containers"]] = Desired.tabletContainers(images: images, pool: pool)
-                            pods.append(Item(type: .pod, object: pod))
-                        }
-                    }
-                    shardItems.append(
-                        Item(
-                            type: .vitessShard,
-                            object: [
-                                "metadata": [
-                                    "name": .string(shardName), "uid": .string(shardUID), "labels": .map(shardLabels),
-                                    "ownerReferences": owner("VitessKeyspace", keyspaceName, keyspaceUID),
-                                ],
-                                "spec": shardSpec,
-                                "status": [
-                                    "observedGeneration": 1, "lowestPodGeneration": 1,
-                                    "masterAlias": primary.map { .string($0.description) } ?? .null,
-                                    "cells": .array(shardCells.map { .string($0) }), "tablets": .object(tablets),
-                                    "hasMaster": primary == nil ? "False" : "True", "hasInitialBackup": "True",
-                                    "servingWrites": primary == nil ? "False" : "True", "idle": "False",
-                                    "orphanedTablets": [:],
-                                    "vitessOrchestrator": ["available": vtorcCells.isEmpty ? "Unknown" : "True"],
-                                    "conditions": [:],
-                                ],
-                            ]))
-                    shardItems.append(contentsOf: pods)
-                    for cell in vtorcCells {
-                        shardItems.append(
-                            Item(
-                                type: .deployment,
-                                object: Self.deployment(
-                                    name: OperatorNames.vtorc(
-                                        cluster: name, keyspace: keyspace, shard: range, cell: cell),
-                                    labels: shardLabels.merging([
-                                        OperatorLabel.component: "vtorc", OperatorLabel.cell: cell,
-                                    ]) { $1 },
-                                    image: images["vtorc"].string ?? "", replicas: 1,
-                                    owner: owner("VitessShard", shardName, shardUID))))
-                    }
-                    shardStatus[shard] = [
-                        "hasMaster": primary == nil ? "False" : "True",
-                        "servingWrites": primary == nil ? "False" : "True",
-                        "desiredTablets": .int(tablets.count), "tablets": .int(tablets.count),
-                        "readyTablets": .int(tablets.count),
-                        "updatedTablets": .int(tablets.count), "pendingChanges": "",
-                        "cells": .array(shardCells.map { .string($0) }),
-                    ]
-                }
-            }
-            items.append(
-                Item(
-                    type: .vitessKeyspace,
-                    object: [
-                        "metadata": [
-                            "name": .string(keyspaceName), "uid": .string(keyspaceUID), "labels": .map(keyspaceLabels),
-                            "ownerReferences": owner("VitessCluster", name, clusterUID),
-                        ],
-                        "spec": keyspaceSpecCopy,
-                        "status": [
-                            "observedGeneration": 1, "idle": "True", "shards": .object(shardStatus),
-                            "conditions": [["type": "Ready", "status": "True", "reason": "AllShardsReady"]],
-                        ],
-                    ]))
-            items.append(contentsOf: shardItems)
+            items += keyspaceItems(keyspace: keyspace, spec: keyspaceSpec, uid: uid)
         }
         return items
     }
 
-    static func pod(
-        name: String, namespace: String, labels: [String: String], annotations: [String: String], container: String,
-        image: String, owner: JSON
-    ) -> JSON {
-        [
-            "metadata": [
-                "name": .string(name), "labels": .map(labels), "annotations": .map(annotations),
-                "ownerReferences": owner,
-            ],
-            "spec": [
-                "containers": [
-                    [
-                        "name": .string(container), "image": .string(image),
-                        "ports": [["name": "web", "containerPort": 15000]],
-                    ]
+    private func keyspaceItems(keyspace: String, spec keyspaceSpec: JSON, uid: () -> String) -> [Item] {
+        let keyspaceName = OperatorNames.keyspace(cluster: name, keyspace: keyspace)
+        let keyspaceUID = uid()
+        let keyspaceLabels = [OperatorLabel.cluster: name, OperatorLabel.keyspace: keyspace]
+        var shardStatus: [String: JSON] = [:]
+        var shardItems: [Item] = []
+        for (range, template) in Desired.shards(keyspace: keyspaceSpec) {
+            let shardName = OperatorNames.shard(cluster: name, keyspace: keyspace, shard: range)
+            let shardUID = uid()
+            let shardLabels = keyspaceLabels.merging([OperatorLabel.shard: range.safeName]) { $1 }
+            let shardSpec = Desired.shardSpec(vtk: ["spec": keyspaceSpec], shard: range, template: template)
+            let shardOwner = Self.owner("VitessShard", shardName, shardUID)
+            let desired = Desired.tablets(cluster: name, keyspace: keyspace, vts: ["spec": shardSpec])
+            // The first master-eligible tablet plays the primary the initial election chose; other external
+            // primaries stay SPARE.
+            let primary = desired.first { $0.pool.isMasterEligible }?.alias
+            var tablets: [String: JSON] = [:]
+            var shardCells: [String] = []
+            var pods: [Item] = []
+            for tablet in desired {
+                if !shardCells.contains(tablet.alias.cell) { shardCells.append(tablet.alias.cell) }
+                let type = tablet.alias == primary ? "primary" : Desired.initTabletType(tablet.pool)
+                tablets[tablet.alias.description] = [
+                    "poolType": .string(tablet.pool.rawValue), "index": .int(tablet.index), "running": "True",
+                    "ready": "True", "available": "True", "dataVolumeBound": "True", "type": .string(type),
                 ]
-            ],
-            "status": podStatus(container: container, image: image, ready: true),
-        ]
-    }
-
-    /// A running Pod's status, Ready or not.
-    static func podStatus(container: String, image: String, ready: Bool) -> JSON {
-        let flag: JSON = ready ? "True" : "False"
-        return [
-            "phase": "Running", "podIP": "10.0.0.1",
-            "conditions": [["type": "Ready", "status": flag], ["type": "ContainersReady", "status": flag]],
-            "containerStatuses": [
-                ["name": .string(container), "ready": .bool(ready), "restartCount": 0, "image": .string(image)]
-            ],
-        ]
-    }
-
-    static func deployment(name: String, labels: [String: String], image: String, replicas: Int, owner: JSON) -> JSON {
-        [
-            "metadata": ["name": .string(name), "labels": .map(labels), "ownerReferences": owner],
-            "spec": [
-                "replicas": .int(replicas), "revisionHistoryLimit": 0, "selector": ["matchLabels": .map(labels)],
-                "template": [
-                    "metadata": ["labels": .map(labels)],
-                    "spec": [
-                        "containers": [
-                            ["name": .string(labels[OperatorLabel.component] ?? "main"), "image": .string(image)]
-                        ]
-                    ],
+                let pod = Desired.tabletPod(
+                    tablet, keyspace: keyspace, shardSpec: shardSpec, shardGeneration: 1, namespace: namespace,
+                    owner: shardOwner)
+                pods.append(Item(type: .pod, object: Self.running(pod)))
+            }
+            let vtorcCells = Desired.vtorcCells(shardSpec: shardSpec)
+            shardItems.append(
+                Item(
+                    type: .vitessShard,
+                    object: [
+                        "metadata": [
+                            "name": .string(shardName), "uid": .string(shardUID), "labels": .map(shardLabels),
+                            "annotations": shardSpec["annotations"],
+                            "ownerReferences": Self.owner("VitessKeyspace", keyspaceName, keyspaceUID),
+                        ],
+                        "spec": shardSpec,
+                        "status": [
+                            "observedGeneration": 1, "lowestPodGeneration": 1,
+                            "masterAlias": primary.map { .string($0.description) } ?? .null,
+                            "cells": .array(shardCells.map { .string($0) }), "tablets": .object(tablets),
+                            "hasMaster": primary == nil ? "False" : "True", "hasInitialBackup": "True",
+                            "servingWrites": primary == nil ? "False" : "True", "idle": "False",
+                            "orphanedTablets": [:],
+                            "vitessOrchestrator": ["available": vtorcCells.isEmpty ? "Unknown" : "True"],
+                            "conditions": [:],
+                        ],
+                    ]))
+            shardItems += pods
+            for cell in vtorcCells {
+                shardItems.append(
+                    Item(
+                        type: .deployment,
+                        object: Desired.deployment(
+                            .vtorc(shardSpec: shardSpec, cell: cell),
+                            name: OperatorNames.vtorc(cluster: name, keyspace: keyspace, shard: range, cell: cell),
+                            namespace: namespace,
+                            labels: shardLabels.merging([OperatorLabel.component: "vtorc", OperatorLabel.cell: cell]) {
+                                $1
+                            }, owner: shardOwner)))
+            }
+            shardStatus[range.description] = [
+                "hasMaster": primary == nil ? "False" : "True",
+                "servingWrites": primary == nil ? "False" : "True",
+                "desiredTablets": .int(tablets.count), "tablets": .int(tablets.count),
+                "readyTablets": .int(tablets.count), "updatedTablets": .int(tablets.count), "pendingChanges": "",
+                "cells": .array(shardCells.map { .string($0) }),
+            ]
+        }
+        let keyspaceItem = Item(
+            type: .vitessKeyspace,
+            object: [
+                "metadata": [
+                    "name": .string(keyspaceName), "uid": .string(keyspaceUID), "labels": .map(keyspaceLabels),
+                    "annotations": keyspaceSpec["annotations"],
+                    "ownerReferences": Self.owner("VitessCluster", name, clusterUID),
                 ],
-            ],
-            "status": [
-                "observedGeneration": 1, "replicas": .int(replicas), "updatedReplicas": .int(replicas),
-                "readyReplicas": .int(replicas), "availableReplicas": .int(replicas),
-                "conditions": [
-                    ["type": "Available", "status": "True"],
-                    ["type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"],
+                "spec": keyspaceSpec,
+                "status": [
+                    "observedGeneration": 1, "idle": "True", "shards": .object(shardStatus),
+                    "conditions": [["type": "Ready", "status": "True", "reason": "AllShardsReady"]],
                 ],
-            ],
-        ]
+            ])
+        return [keyspaceItem] + shardItems
     }
 }

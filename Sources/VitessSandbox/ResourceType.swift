@@ -49,6 +49,9 @@ public struct ResourceType: Sendable, Hashable {
     /// Core ConfigMaps.
     public static let configMap = ResourceType(
         group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], hasStatus: false)
+    /// Core Secrets (fixtures carry them beside the VitessCluster; the sandbox only stores them).
+    public static let secret = ResourceType(
+        group: "", version: "v1", kind: "Secret", plural: "secrets", shortNames: [], hasStatus: false)
     /// apps/v1 Deployments.
     public static let deployment = ResourceType(
         group: "apps", version: "v1", kind: "Deployment", plural: "deployments", shortNames: ["deploy"],
@@ -61,7 +64,7 @@ public struct ResourceType: Sendable, Hashable {
     /// Every kind the sandbox serves.
     public static let all: [ResourceType] = [
         .vitessCluster, .vitessCell, .vitessKeyspace, .vitessShard, .etcdLockserver, .pod, .event, .configMap,
-        .deployment, .lease,
+        .secret, .deployment, .lease,
     ]
 
     /// Looks a kind up by group and plural.

@@ -9,7 +9,8 @@ public struct RolloutFacts: Sendable, Equatable {
     /// Per tablet Pod, how often the operator found `rollout.planetscale.com/released` on it: `released` (it
     /// acted) and `releaseIgnored` (there was nothing to change).
     public var releases: [String: Int] = [:]
-    /// The most tablets of one shard that were down (deleted and not yet Ready again) at the same time.
+    /// The most tablets of one shard that were down (from the delete request, through Terminating, until Ready
+    /// again) at the same time.
     public var maxDown = 0
     /// Per shard (`keyspace/shard`), the tablet Pod deleted last.
     public var lastDeleted: [String: String] = [:]
@@ -25,10 +26,12 @@ public struct RolloutFacts: Sendable, Equatable {
             if record.action == "reparented" { reparents += 1 }
             guard record.kind == "Pod", !record.shard.isEmpty else { continue }
             switch record.action {
-            case "deleted":
-                deletions[record.name, default: 0] += 1
+            case "terminating":
+                // Down from the delete request: the Pod stops serving while it shuts down.
                 down[record.shard, default: []].insert(record.name)
                 lastDeleted[record.shard] = record.name
+            case "deleted":
+                deletions[record.name, default: 0] += 1
             case "ready":
                 down[record.shard]?.remove(record.name)
             case "released", "releaseIgnored":

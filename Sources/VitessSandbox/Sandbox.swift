@@ -71,7 +71,7 @@ public final class Sandbox: Sendable {
     /// request meets which draw still depends on the order requests arrive in.
     public init(
         cluster: JSON, namespace: String? = nil, clock: any EmulationClock = ScaledClock(speed: 1),
-        timings: OperatorTimings = OperatorTimings(), faultSeed: UInt64? = nil
+        timings: OperatorTimings = OperatorTimings(), faultSeed: UInt64? = nil, objects: [(type: ResourceType, object: JSON)] = []
     ) throws {
         random = NIOLockedValueBox(FaultRandom(seed: faultSeed))
         let store = ObjectStore(timestamp: { Sandbox.timestamp(Date()) })
@@ -83,6 +83,11 @@ public final class Sandbox: Sendable {
         var manifest = cluster
         manifest[path: ["metadata", "namespace"]] = .string(namespace)
         let stored = try store.create(.vitessCluster, namespace: namespace, object: manifest, scope: .everything)
+        for (type, object) in objects {
+            var object = object
+            object[path: ["metadata", "namespace"]] = .string(namespace)
+            try store.create(type, namespace: namespace, object: object, scope: .everything)
+        }
         let expansion = FixtureExpansion(
             cluster: stored, namespace: namespace, clusterUID: stored[path: ["metadata", "uid"]].string ?? "")
         var uids: [String: String] = [:]
@@ -194,7 +199,10 @@ public final class Sandbox: Sendable {
         }
         let proxy = TabletProxy(store: store, replicationLag: self.operator.faults.replicationLag)
         if let proxied = proxy.respond(request) { return proxied }
-        return APIRouter(store: store).handle(request)
+        let operatorRef = self.operator
+        return APIRouter(store: store) { (name: String, uid: String?) throws(APIError) -> JSON in
+            try operatorRef.deletePodThroughAPI(name: name, uid: uid)
+        }.handle(request)
     }
 
     private func control(_ request: APIRequest) -> APIResponse {

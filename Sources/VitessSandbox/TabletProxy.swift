@@ -111,7 +111,8 @@ extension TabletProxy {
             let shard = store.list(.vitessShard, namespace: namespace).items.first {
                 $0[path: ["status", "tablets", alias]].object != nil
             }
-            let role = shard?[path: ["status", "tablets", alias, "type"]].string
+            // vttablet knows its own type even while the topology cannot be read (status `type` is then empty).
+            let role = shard?[path: ["status", "tablets", alias, "type"]].string.flatMap { $0.isEmpty ? nil : $0 }
             let type = (role ?? labels[OperatorLabel.tabletType] ?? "replica").uppercased()
             self.alias = alias
             self.type = type
@@ -121,7 +122,8 @@ extension TabletProxy {
             lag = type == "PRIMARY" ? 0 : max(0, replicationLag[alias] ?? 0)
             // The term starts at the reparent that promoted this tablet, or with the Pod for the first primary.
             let promoted = store.list(.event, namespace: namespace).items.filter {
-                $0["reason"] == "PlannedReparent" && ($0["message"].string ?? "").hasSuffix(" to \(alias)")
+                $0["reason"] == "PlannedReparent"
+                    && ($0["message"].string ?? "").hasSuffix(" to new primary \(alias) succeeded")
             }
             let stamp = promoted.last?["lastTimestamp"].string ?? pod[path: ["metadata", "creationTimestamp"]].string
             termStart = stamp.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(timeIntervalSince1970: 0)

@@ -45,21 +45,37 @@ struct SandboxCommand: AsyncParsableCommand {
         // line must stop the sandbox, and a signal sent while the handlers are being set up is lost.
         let termination = await Self.terminationSignals()
         var cluster = BuiltinFixture.cluster
+        var objects: [(type: ResourceType, object: JSON)] = []
         if let fixture {
             guard let data = FileManager.default.contents(atPath: fixture) else {
                 let reason = FileManager.default.fileExists(atPath: fixture) ? "it cannot be read" : "it does not exist"
                 throw CommandFailure(message: "cannot open fixture '\(fixture)': \(reason)", code: Exit.invalidInput)
             }
+            let parsed: [JSON]
             do {
-                cluster = try Self.decode(String(decoding: data, as: UTF8.self))
+                parsed = try Self.decodeAll(String(decoding: data, as: UTF8.self))
             } catch {
                 throw CommandFailure(
                     message: "fixture '\(fixture)' is not a VitessCluster manifest in YAML or JSON: \(error)",
                     code: Exit.invalidInput)
             }
+            let documents: FixtureDocuments
+            do {
+                documents = try FixtureDocuments(documents: parsed)
+            } catch {
+                throw CommandFailure(message: "fixture '\(fixture)' cannot be served: \(error)", code: Exit.invalidInput)
+            }
+            cluster = documents.cluster
+            objects = documents.objects
+            if !documents.skipped.isEmpty {
+                FileHandle.standardError.write(
+                    Data(
+                        ("fixture: skipped \(documents.skipped.count) document(s) of kinds the sandbox does not serve: "
+                            + documents.skipped.joined(separator: ", ") + "\n").utf8))
+            }
         }
         let settings = try FaultSettings(flags: faults)
-        let sandbox = try Sandbox(cluster: cluster, clock: ScaledClock(speed: speed))
+        let sandbox = try Sandbox(cluster: cluster, clock: ScaledClock(speed: speed), objects: objects)
         sandbox.requestFaults = settings.request
         sandbox.operator.faults = settings.rollout
         let credentials = tls ? try SandboxCredentials.generate() : nil
@@ -85,12 +101,26 @@ struct SandboxCommand: AsyncParsableCommand {
         await server.shutdown()
     }
 
-    /// Parses a manifest: JSON as is, YAML through Yams.
-    static func decode(_ text: String) throws -> JSON {
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") { return try JSON.parse(text) }
-        let value = try Yams.load(yaml: text)
-        let data = try JSONSerialization.data(withJSONObject: value ?? [:])
-        return try JSON.parse(data)
+    /// A document of a manifest file that is a scalar, not an object.
+    struct NotAMapping: Error, CustomStringConvertible {
+        var index: Int
+        var description: String { index == 0 ? "it holds no document" : "document \(index) is not a mapping" }
+    }
+
+    /// Parses every document of a manifest file: one JSON document, or a YAML stream (`---` separated); empty
+    /// documents are dropped.
+    static func decodeAll(_ text: String) throws -> [JSON] {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") { return [try JSON.parse(text)] }
+        var documents: [JSON] = []
+        for (index, value) in try Yams.load_all(yaml: text).enumerated() {
+            if value is NSNull { continue }
+            guard value is [String: Any] || value is [Any], JSONSerialization.isValidJSONObject(value) else {
+                throw NotAMapping(index: index + 1)
+            }
+            documents.append(try JSON.parse(JSONSerialization.data(withJSONObject: value)))
+        }
+        if documents.isEmpty { throw NotAMapping(index: 0) }
+        return documents
     }
 
     /// Suspends until SIGINT or SIGTERM (`demo --keep`, where a person presses Ctrl-C).

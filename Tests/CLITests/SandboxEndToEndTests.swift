@@ -126,7 +126,7 @@ struct SandboxEndToEndTests {
         #expect(
             history.map { "\($0.action) \($0.kind)" } == [
                 "applied VitessKeyspace", "applied VitessShard", "released Pod", "drainStarted Pod", "drained Pod",
-                "deleted Pod", "created Pod", "ready Pod", "available Pod",
+                "terminating Pod", "deleted Pod", "created Pod", "ready Pod", "available Pod",
             ])
         #expect(Set(history.filter { $0.kind == "Pod" }.map(\.name)) == [first.podName])
 
@@ -160,9 +160,12 @@ struct SandboxEndToEndTests {
         #expect(replicas.map(\.alias).contains(newPrimary))
         #expect(try sandbox.pod(primary.podName).uid != primary.podUID)
         let reparents = try sandbox.events(reason: "PlannedReparent")
-        #expect(reparents.map { $0.string("message") } == ["planned reparent from \(primary.alias) to \(newPrimary)"])
-        let order = try sandbox.history().filter { ["reparented", "deleted"].contains($0.action) }
-        #expect(order.map(\.action) == ["deleted", "deleted", "reparented", "deleted"])
+        #expect(
+            reparents.map { $0.string("message") } == [
+                "planned reparent from old primary \(primary.alias) to new primary \(newPrimary) succeeded"
+            ])
+        let order = try sandbox.history().filter { ["reparented", "terminating"].contains($0.action) }
+        #expect(order.map(\.action) == ["terminating", "terminating", "reparented", "terminating"])
         #expect(order.last?.name == primary.podName)
 
         let done = try sandbox.vtop("status", "--no-color")
@@ -702,9 +705,13 @@ struct LoopbackHTTP {
             return count == 0 ? nil : Data(chunk[0..<count])
         }
 
+        /// Appends bytes read from the socket (never the buffer itself: `more()` hands the buffer out first).
         private func fill() throws {
-            guard let data = try more() else { throw SandboxFailure("connection closed early") }
-            buffer += data
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = read(fd, &chunk, chunk.count)
+            if count < 0 { throw SandboxFailure("read failed or timed out (errno \(errno))") }
+            if count == 0 { throw SandboxFailure("connection closed early") }
+            buffer.append(contentsOf: chunk[0..<count])
         }
 
         func line() throws -> String {

@@ -124,7 +124,7 @@ struct TabletProxyTests {
         let harness = try Harness()
         let pod = try Self.replicaPod(harness)
         try harness.store.mutate(.pod, namespace: "example", name: pod) {
-            $0["status"] = FixtureExpansion.podStatus(container: "vttablet", image: "vitess/lite:v1", ready: false)
+            $0["status"] = Kubelet.status(for: $0, phase: .starting, now: "2026-01-01T00:00:00Z", since: "2026-01-01T00:00:00Z", started: "2026-01-01T00:00:00Z")
         }
         let base = "\(Self.pods)/\(pod):web/proxy"
         let health = Self.get(harness, "\(base)/healthz")
