@@ -198,6 +198,22 @@ public enum ReleaseRules {
             return .failure(.init(reason: "nothing-pending", message: "tablet \(alias) has no pending change"))
         }
         if !tablet.marks.released {
+            if shard.marks.cascade {
+                return .failure(
+                    .init(
+                        reason: "shard-busy",
+                        message: "shard \(shard.id) carries rollout.planetscale.com/cascade: the operator is releasing "
+                            + "its tablets itself (Immediate mode, a storage resize, or a person); wait until it "
+                            + "removes the annotation"))
+            }
+            if !shard.topologyKnown {
+                return .failure(
+                    .init(
+                        reason: "topology-unknown",
+                        message: "the operator cannot read the topology of shard \(shard.id) right now (hasMaster "
+                            + "Unknown, no primary or tablet types in its status); no tablet is released while "
+                            + "roles are unknown"))
+            }
             if let busy = shard.tablets.first(where: { $0.alias != alias && ($0.marks.released || $0.drain != .none) })
             {
                 return .failure(
@@ -300,6 +316,10 @@ public enum ReleaseRules {
             else { return .waiting("tablet \(alias) to reappear in its shard") }
             guard let uid = tablet.podUID, tablet.podName != nil else { return .waiting("the Pod to be recreated") }
             if uid == target.podUID {
+                if let since = tablet.terminatingSince {
+                    let grace = tablet.gracePeriodSeconds.map { "; grace period \($0)s" } ?? ""
+                    return .waiting("the old Pod to terminate (Terminating since \(since)\(grace))")
+                }
                 switch tablet.drain {
                 case .none: return .waiting("the operator to start draining the tablet")
                 case .started, .acknowledged:
@@ -315,7 +335,15 @@ public enum ReleaseRules {
             if !tablet.available {
                 return .waiting("the tablet to become available (Ready for the availability window)")
             }
-            if target.wasPrimary, shard.primary == target.primaryBefore { return .waiting("the primary to move away") }
+            if target.wasPrimary {
+                // Only a known topology proves the move: during an outage the status has no primary at all.
+                if !shard.topologyKnown {
+                    return .waiting("the operator to read the topology again, to see the primary moved")
+                }
+                if shard.primary == nil || shard.primary == target.primaryBefore {
+                    return .waiting("the primary to move away")
+                }
+            }
             return .done
         case .deployment(let name):
             guard let deployment = inventory.deployments.first(where: { $0.name == name }) else {

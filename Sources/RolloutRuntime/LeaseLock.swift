@@ -116,6 +116,25 @@ public actor LeaseLock {
         }
     }
 
+    /// The live run holding the Lease, if any: a non-empty holder whose renewal has not expired. Reads only.
+    public func liveHolder() async throws -> Held? {
+        let existing: KubeObject
+        do {
+            existing = try await api.get(.lease, namespace: namespace, name: name)
+        } catch KubeError.notFound {
+            return nil
+        }
+        let spec = existing.json["spec"]
+        let current = spec?["holderIdentity"]?.stringValue ?? ""
+        let renewed = (spec?["renewTime"]?.stringValue).flatMap(Self.parse)
+        let seconds = (spec?["leaseDurationSeconds"]?.integerValue).map(Int.init) ?? duration
+        let expired = renewed.map { now().timeIntervalSince($0) > Double(seconds) } ?? true
+        guard !current.isEmpty, current != holder, !expired else { return nil }
+        return Held(
+            holder: current, plan: existing.annotations[Self.planAnnotation], since: spec?["acquireTime"]?.stringValue,
+            lease: "\(namespace)/\(name)")
+    }
+
     /// Renews the Lease. Throws `Held` when someone else took it over (`--force-unlock`).
     public func renew() async throws {
         var json = try await api.get(.lease, namespace: namespace, name: name).json

@@ -167,6 +167,11 @@ extension Inventory {
             tablet.marks = RolloutMarks(pod.metadata)
             tablet.drain = DrainState(pod.metadata)
             tablet.waitingReason = pod.waitingReason
+            tablet.terminatingSince = pod.metadata.deletionTimestamp
+            tablet.gracePeriodSeconds = pod.spec?.terminationGracePeriodSeconds
+            if let vttablet = pod.spec?.containers?.first(where: { $0.name == "vttablet" }) {
+                tablet.lagTracking = LagTracking(arguments: vttablet.args ?? [])
+            }
             tablet.pool = pod.metadata.label(OperatorLabel.tabletType).flatMap(TabletPoolType.init) ?? tablet.pool
             byAlias[alias] = tablet
         }
@@ -174,7 +179,7 @@ extension Inventory {
             TabletPoolType(rawValue: $0.type)?.isMasterEligible ?? false
         }
         .reduce(0) { $0 + ($1.replicas ?? 0) }
-        return ShardInfo(
+        var shard = ShardInfo(
             keyspace: keyspace, name: name, keyRange: keyRange, objectName: vts.metadata.name,
             marks: RolloutMarks(vts.metadata),
             generation: GenerationState(
@@ -183,6 +188,8 @@ extension Inventory {
             lowestPodGeneration: status?.lowestPodGeneration, primary: primary,
             servingWrites: status?.servingWrites == "True", masterEligibleCount: eligible,
             tablets: byAlias.values.sorted { $0.alias < $1.alias })
+        shard.topologyKnown = status?.hasMaster != "Unknown"
+        return shard
     }
 
     /// Maps the topology type to a role; `master` is the pre-v14 word for primary.

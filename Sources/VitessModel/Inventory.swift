@@ -162,6 +162,10 @@ public struct ShardInfo: Sendable, Hashable {
     public var masterEligibleCount: Int
     /// Tablets, by alias.
     public var tablets: [TabletInfo]
+    /// False while the operator cannot read the topology: it then rebuilds the status with `hasMaster: Unknown`,
+    /// no `masterAlias` and no tablet types, so nobody knows which tablet is the primary
+    /// (`vitessshard/reconcile_topo.go`; docs/operator-reference.md).
+    public var topologyKnown: Bool = true
 
     /// `keyspace/shard`, the step-id form.
     public var id: String { "\(keyspace)/\(name)" }
@@ -218,9 +222,46 @@ public struct TabletInfo: Sendable, Hashable {
     public var drain: DrainState
     /// A container waiting reason such as `CrashLoopBackOff`.
     public var waitingReason: String?
+    /// When the Pod's deletion was requested (`metadata.deletionTimestamp`); the Pod is Terminating until gone.
+    public var terminatingSince: String?
+    /// The Pod's `terminationGracePeriodSeconds` (the operator's default for vttablet is 1800).
+    public var gracePeriodSeconds: Int?
+    /// How vttablet tracks replication lag, from the vttablet container's flags; nil when unknown (no Pod).
+    public var lagTracking: LagTracking?
 
     /// Whether this tablet is the shard's primary.
     public var isPrimary: Bool { role == .primary }
+}
+
+/// How vttablet measures replication lag (vitess `go/vt/vttablet/tabletserver/repltracker`), chosen by its flags.
+public enum LagTracking: String, Sendable, Hashable, Codable {
+    /// `--heartbeat_enable`: the heartbeat reader's `HeartbeatCurrentLagNs` is the real lag.
+    case heartbeat
+    /// `--enable_replication_reporter` (the operator sets it for local MySQL): `replicationLagSec` polls it.
+    case polling
+    /// Neither flag (the operator's external-datastore tablets): vttablet reports 0 whatever the lag.
+    case disabled
+
+    /// The mode a vttablet container's arguments select (`--flag`, `--flag=true`, `-flag`; heartbeat wins).
+    public init(arguments: [String]) {
+        func enabled(_ name: String) -> Bool {
+            var on = false
+            for argument in arguments {
+                let flag = argument.drop(while: { $0 == "-" })
+                let parts = flag.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.first?.replacingOccurrences(of: "-", with: "_") == name else { continue }
+                on = parts.count == 1 || ["true", "1", "t", "yes"].contains(parts[1].lowercased())
+            }
+            return on
+        }
+        if enabled("heartbeat_enable") {
+            self = .heartbeat
+        } else if enabled("enable_replication_reporter") {
+            self = .polling
+        } else {
+            self = .disabled
+        }
+    }
 }
 
 /// A Deployment the operator manages.

@@ -199,8 +199,26 @@ public struct VitessShardObject: Codable, Sendable, Hashable {
 public struct PodObject: Codable, Sendable, Hashable {
     /// Metadata.
     public var metadata: ObjectMeta
+    /// The parts of the spec the tool reads.
+    public var spec: Spec?
     /// Status.
     public var status: Status?
+
+    /// `spec`: the grace period and each container's name and arguments.
+    public struct Spec: Codable, Sendable, Hashable {
+        /// How long the kubelet waits for the containers to stop once the Pod is deleted.
+        public var terminationGracePeriodSeconds: Int?
+        /// The containers.
+        public var containers: [Container]?
+    }
+
+    /// `spec.containers[]`.
+    public struct Container: Codable, Sendable, Hashable {
+        /// The container name (`vttablet`).
+        public var name: String
+        /// Its arguments (vttablet's flags).
+        public var args: [String]?
+    }
 
     /// `status`.
     public struct Status: Codable, Sendable, Hashable {

@@ -26,7 +26,7 @@ enum Exit {
         case "shard-busy": ExitCode(11)
         case "not-external": ExitCode(12)
         case "primary-not-last": ExitCode(13)
-        case "not-ready": ExitCode(14)
+        case "not-ready", "topology-unknown": ExitCode(14)
         default: invalidInput  // not-found, prerequisite-pending
         }
     }

@@ -28,7 +28,8 @@ struct ReleaseCommand: AsyncParsableCommand {
             2 invalid input; 10 a primary without a reparent candidate (override: --allow-downtime);
             11 another tablet of the shard is in flight; 12 the cluster's updateStrategy is not External;
             13 the primary before its shard's other pending tablets; 14 a tablet of the shard, or another
-            etcd member, is not available; 64 bad flags.
+            etcd member, is not available, or the shard's topology cannot be read; 6 a plan run holds the
+            VitessCluster's Lease (override: --force, recorded in the audit Event); 64 bad flags.
             """
     )
 
@@ -52,6 +53,9 @@ struct ReleaseCommand: AsyncParsableCommand {
 
     @Flag(help: "Check and say what would be released, without releasing it.")
     var dryRun = false
+
+    @Flag(help: "Release even while a plan run holds the VitessCluster's Lease; recorded in the audit Event.")
+    var force = false
 
     @OptionGroup var clusterOptions: ClusterOptions
 
@@ -80,7 +84,19 @@ struct ReleaseCommand: AsyncParsableCommand {
             name = only.metadata.name
         }
         let releaser = Releaser(api: client, cluster: name, namespace: namespace) { line in print(line) }
-        let actor = client.connection.userName ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        var actor = client.connection.userName ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        // A running plan (or one stopped at a gate) owns the order of releases: a release beside it would race it.
+        let lock = LeaseLock(
+            api: client, namespace: namespace, cluster: name, holder: LeaseLock.defaultHolder(user: actor))
+        if !dryRun, let held = try await lock.liveHolder() {
+            guard force else {
+                var refused = held
+                refused.advice = "let that run finish or stop it, or pass --force to release anyway"
+                throw CommandFailure(message: "refused (plan-running): \(refused)", code: Exit.locked)
+            }
+            print("warning: releasing beside the run of \(held.holder) (--force); the audit Event says so")
+            actor += " (with --force, beside the run of \(held.holder))"
+        }
         do {
             switch try await releaser.release(
                 request, allowDowntime: allowDowntime, dryRun: dryRun, wait: wait, timeout: limit, actor: actor)

@@ -285,6 +285,42 @@ struct SandboxEndToEndTests {
             status.stdout.contains("\nnote: updateStrategy is Immediate: the operator is rolling changes out itself"))
     }
 
+    @Test("release refuses while a plan run holds the Lease (exit 6) unless --force, which the audit Event records")
+    func releaseRespectsARunningPlan() throws {
+        let sandbox = try SandboxProcess.start(fixture: Self.reference)
+        defer { sandbox.stop() }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let now = formatter.string(from: Date())
+        let lease: [String: Any] = [
+            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": [
+                "name": "vtop-rollout-example", "namespace": "example",
+                "annotations": ["vtop-rollout.io/plan": "upgrade-v18"],
+            ],
+            "spec": [
+                "holderIdentity": "ci@runner/42", "leaseDurationSeconds": 3600, "acquireTime": now, "renewTime": now,
+            ],
+        ]
+        let created = try sandbox.http.request(
+            "POST", "/apis/coordination.k8s.io/v1/namespaces/example/leases", json: lease,
+            contentType: "application/json")
+        try #require(created.status == 201 || created.status == 200, "\(created.text)")
+        try sandbox.changeTabletImage(to: Self.newImage)
+        let refused = try sandbox.vtop("release", "keyspace", "commerce", "--timeout", "60s")
+        #expect(refused.status == 6)
+        #expect(
+            refused.stderr.contains(
+                "refused (plan-running): VitessCluster is locked by ci@runner/42 running plan upgrade-v18"))
+        #expect(try sandbox.auditEvents().isEmpty)
+        let forced = try sandbox.vtop("release", "keyspace", "commerce", "--force", "--timeout", "60s")
+        #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
+        #expect(
+            try sandbox.auditEvents().contains {
+                ($0.string("message") ?? "").contains("(with --force, beside the run of ci@runner/42) released keyspace")
+            })
+    }
+
     @Test("unknown objects and malformed names are input errors (exit 2) that list what exists")
     func unknownObjects() throws {
         let sandbox = try SandboxProcess.start(fixture: Self.reference)
